@@ -1,0 +1,1 @@
+"""Ivica: edge_producer."""
