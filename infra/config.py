@@ -1,0 +1,104 @@
+"""Configuration of the local stack: ports, paths, memory and timeouts.
+
+Other packages ask this module for addresses (`StackConfig.kafka_bootstrap`, ...)
+instead of hard-coding ports.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = Path(__file__).with_name("stack.yaml")
+LIB_DIR = REPO_ROOT / "infra" / "lib"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KafkaConfig(_Strict):
+    port: int = Field(9092, description="Broker listener port (PLAINTEXT, loopback).")
+    controller_port: int = Field(9093, description="KRaft controller listener port.")
+    heap: str = Field("512m", description="JVM heap (-Xmx) of the broker.")
+
+
+class ConnectConfig(_Strict):
+    port: int = Field(8083, description="Kafka Connect REST port.")
+    heap: str = Field("768m", description="JVM heap (-Xmx) of the Connect worker.")
+
+
+class PostgresConfig(_Strict):
+    port: int = Field(5432, description="PostgreSQL TCP port (loopback).")
+    user: str = Field("ivica", description="Superuser created by initdb.")
+    database: str = Field("ivica", description="Database created on first start.")
+
+
+class FlinkConfig(_Strict):
+    rest_port: int = Field(8081, description="JobManager REST and web UI port.")
+    rpc_port: int = Field(6123, description="JobManager RPC port.")
+    task_slots: int = Field(4, ge=1, description="Slots of the single TaskManager.")
+    jobmanager_memory: str = Field("1024m", description="jobmanager.memory.process.size")
+    taskmanager_memory: str = Field("2048m", description="taskmanager.memory.process.size")
+
+
+class Timeouts(_Strict):
+    start_s: float = Field(120, gt=0, description="Seconds to wait for a service to be ready.")
+    stop_s: float = Field(30, gt=0, description="Seconds to wait for a service to stop.")
+
+
+class StackConfig(_Strict):
+    state_dir: Path = Field(
+        Path("state/stack"),
+        description="Data, logs and pid files; relative paths are under the repo root.",
+    )
+    host: str = Field("127.0.0.1", description="Address every service binds to.")
+    kafka: KafkaConfig = Field(default_factory=KafkaConfig, description="Kafka broker.")
+    connect: ConnectConfig = Field(default_factory=ConnectConfig, description="Kafka Connect.")
+    postgres: PostgresConfig = Field(default_factory=PostgresConfig, description="PostgreSQL.")
+    flink: FlinkConfig = Field(default_factory=FlinkConfig, description="Flink cluster.")
+    timeouts: Timeouts = Field(default_factory=Timeouts, description="Readiness timeouts.")
+
+    @property
+    def state(self) -> Path:
+        return self.state_dir if self.state_dir.is_absolute() else REPO_ROOT / self.state_dir
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka.port}"
+
+    @property
+    def connect_url(self) -> str:
+        return f"http://{self.host}:{self.connect.port}"
+
+    @property
+    def flink_rest_url(self) -> str:
+        return f"http://{self.host}:{self.flink.rest_port}"
+
+    @property
+    def flink_jobmanager(self) -> str:
+        """Address for `flink run -m`."""
+        return f"{self.host}:{self.flink.rest_port}"
+
+
+def load_config(path: Path | str | None = None) -> StackConfig:
+    """Load the stack config: explicit path, else $IVICA_STACK_CONFIG, else the default."""
+    chosen = Path(path or os.environ.get("IVICA_STACK_CONFIG") or DEFAULT_CONFIG)
+    if not chosen.is_file():
+        raise FileNotFoundError(f"stack config not found: {chosen}")
+    data = yaml.safe_load(chosen.read_text()) or {}
+    return StackConfig.model_validate(data)
+
+
+def flink_connector_jar() -> Path:
+    """The Flink SQL Kafka connector JAR fetched by `ivica stack fetch`."""
+    jars = sorted((LIB_DIR / "flink").glob("flink-sql-connector-kafka-*.jar"))
+    if not jars:
+        raise FileNotFoundError(
+            f"no Flink Kafka connector JAR under {LIB_DIR / 'flink'}: run `ivica stack fetch`"
+        )
+    return jars[-1]

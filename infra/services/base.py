@@ -1,0 +1,98 @@
+"""The Service plugin base: every part of the local stack starts, stops and reports health."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from infra.config import StackConfig
+from infra.proc import check_ports_free, read_pid, spawn, stop_pid, wait_until
+
+
+class Service(ABC):
+    """One process (or process tree) of the stack, with its own directory under the state dir."""
+
+    name: str
+
+    def __init__(self, cfg: StackConfig) -> None:
+        self.cfg = cfg
+        self.dir: Path = cfg.state / self.name
+        self.log: Path = self.dir / f"{self.name}.log"
+        self.pidfile: Path = self.dir / f"{self.name}.pid"
+
+    @property
+    @abstractmethod
+    def ports(self) -> list[int]:
+        """Ports this service binds; they must be free before it starts."""
+
+    @property
+    @abstractmethod
+    def address(self) -> str:
+        """What clients connect to."""
+
+    @abstractmethod
+    def healthy(self) -> bool:
+        """True when the service answers as it should."""
+
+    @abstractmethod
+    def command(self) -> list[str]:
+        """The foreground command that runs the service (after `prepare`)."""
+
+    def prepare(self) -> None:
+        """Write config and initialise storage; runs before every start."""
+        return
+
+    def env(self) -> dict[str, str]:
+        return {}
+
+    def pid(self) -> int | None:
+        return read_pid(self.pidfile)
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def start(self) -> None:
+        if self.running():
+            wait_until(
+                self.healthy,
+                what=self.name,
+                timeout_s=self.cfg.timeouts.start_s,
+                log=self.log,
+                alive=self.running,
+            )
+            return
+        check_ports_free(self.name, self.cfg.host, self.ports)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.prepare()
+        spawn(self.command(), self.log, self.pidfile, self.env())
+        wait_until(
+            self.healthy,
+            what=self.name,
+            timeout_s=self.cfg.timeouts.start_s,
+            log=self.log,
+            alive=self.running,
+        )
+
+    def stop(self) -> None:
+        pid = self.pid()
+        if pid is not None:
+            stop_pid(pid, self.cfg.timeouts.stop_s)
+        self.pidfile.unlink(missing_ok=True)
+
+
+def http_json(url: str, timeout: float = 2.0) -> object | None:
+    """GET a JSON document; None when the server does not answer properly."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return json.loads(resp.read())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def java_command(
+    classpath: str, main: str, heap: str, *args: str, jvm: list[str] | None = None
+) -> list[str]:
+    return ["java", f"-Xmx{heap}", f"-Xms{heap}", *(jvm or []), "-cp", classpath, main, *args]

@@ -1,0 +1,67 @@
+"""Kafka Connect, distributed mode, with the Debezium JDBC sink plugin on its plugin path."""
+
+from __future__ import annotations
+
+from infra.config import LIB_DIR
+from infra.proc import StackError
+from infra.services.base import Service, http_json, java_command
+from infra.services.kafka import kafka_classpath, log4j_opts
+
+JDBC_SINK_CLASS = "io.debezium.connector.jdbc.JdbcSinkConnector"
+
+
+class Connect(Service):
+    name = "connect"
+
+    @property
+    def ports(self) -> list[int]:
+        return [self.cfg.connect.port]
+
+    @property
+    def address(self) -> str:
+        return self.cfg.connect_url
+
+    def properties(self) -> str:
+        plugins = LIB_DIR / "connect-plugins"
+        if not plugins.is_dir():
+            raise StackError(f"Connect plugins missing under {plugins}: run `ivica stack fetch`")
+        h, port = self.cfg.host, self.cfg.connect.port
+        return "\n".join(
+            [
+                f"bootstrap.servers={self.cfg.kafka_bootstrap}",
+                "group.id=ivica-connect",
+                "config.storage.topic=ivica-connect-configs",
+                "offset.storage.topic=ivica-connect-offsets",
+                "status.storage.topic=ivica-connect-status",
+                "config.storage.replication.factor=1",
+                "offset.storage.replication.factor=1",
+                "status.storage.replication.factor=1",
+                "key.converter=org.apache.kafka.connect.json.JsonConverter",
+                "value.converter=org.apache.kafka.connect.json.JsonConverter",
+                "key.converter.schemas.enable=true",
+                "value.converter.schemas.enable=true",
+                f"listeners=http://{h}:{port}",
+                f"rest.advertised.host.name={h}",
+                f"rest.advertised.port={port}",
+                f"plugin.path={plugins}",
+                "offset.flush.interval.ms=5000",
+                "",
+            ]
+        )
+
+    def prepare(self) -> None:
+        (self.dir / "connect-distributed.properties").write_text(self.properties())
+        self._jvm = log4j_opts(self)
+
+    def command(self) -> list[str]:
+        return java_command(
+            kafka_classpath(),
+            "org.apache.kafka.connect.cli.ConnectDistributed",
+            self.cfg.connect.heap,
+            str(self.dir / "connect-distributed.properties"),
+            jvm=self._jvm,
+        )
+
+    def healthy(self) -> bool:
+        plugins = http_json(f"{self.address}/connector-plugins")
+        return isinstance(plugins, list) and any(p.get("class") == JDBC_SINK_CLASS for p in plugins)

@@ -1,0 +1,55 @@
+"""The `ivica` command: a thin face over the packages that own the work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from infra.proc import StackError
+
+
+def _stack(args: argparse.Namespace) -> int:
+    from infra import stack
+    from infra.config import load_config
+    from infra.fetch import fetch
+
+    if args.action == "fetch":
+        print("JARs fetched" if fetch(force=True) else "JARs up to date")
+        return 0
+    cfg = load_config(args.config)
+    if args.action == "up":
+        stack.up(cfg)
+    elif args.action == "down":
+        stack.down(cfg)
+    else:
+        rows = stack.status(cfg)
+        for r in rows:
+            state = "healthy" if r.healthy else ("running, unhealthy" if r.running else "stopped")
+            print(f"{r.name:<9} {state:<19} {r.address}")
+        return 0 if all(r.healthy for r in rows) else 3
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    st = sub.add_parser("stack", help="the local stack: Kafka, PostgreSQL, Kafka Connect, Flink")
+    st.add_argument("action", choices=["up", "down", "status", "fetch"])
+    st.add_argument(
+        "--config", help="stack YAML (default: $IVICA_STACK_CONFIG or infra/stack.yaml)"
+    )
+    st.set_defaults(func=_stack)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except StackError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
