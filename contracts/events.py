@@ -1,0 +1,194 @@
+"""Pydantic v2 models of the Ivica wire events, mirroring ``contracts/schemas/*.v1.json``.
+
+Privacy rule: every model forbids unknown keys (``extra="forbid"``, the counterpart of the
+JSON Schemas' ``additionalProperties: false``). An event therefore cannot carry image bytes,
+face crops, pixels or embeddings, whatever the key is called; keys whose names look like
+such payloads (``image``, ``jpeg``, ``crop``, ``embedding``...) are rejected with an
+explicit privacy error rather than the generic "extra inputs" one.
+
+Types are strict: numbers are not parsed from strings, booleans are not integers, and
+``captured_at`` must be the exact wire form ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (it becomes an aware
+UTC ``datetime`` in Python and is written back byte-identically).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_serializer,
+    model_validator,
+)
+
+from contracts import topics
+from contracts.timefmt import format_ts, parse_ts
+
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
+
+_PRIVACY_KEY_RE = re.compile(
+    r"image|img|jpe?g|png|bitmap|pixel|crop|thumb|embedding|feature_vector|face_chip"
+    r"|frame_bytes|base64|b64|blob",
+    re.IGNORECASE,
+)
+
+
+def _to_utc_millis(value: Any) -> datetime:
+    """Validate ``captured_at``: wire string -> aware UTC datetime (ms precision)."""
+    if isinstance(value, str):
+        return parse_ts(value)
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime: captured_at must be timezone-aware (UTC)")
+        utc = value.astimezone(UTC)
+        return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+    raise ValueError(
+        f"captured_at must be a string 'YYYY-MM-DDTHH:MM:SS.mmmZ', got {type(value).__name__}"
+    )
+
+
+Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
+NonNegInt64 = Annotated[int, Field(strict=True, ge=0, le=INT64_MAX)]
+TrackId = Annotated[int, Field(strict=True, ge=INT64_MIN, le=INT64_MAX)] | None
+UnitFloat = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
+Coord = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+CapturedAt = Annotated[datetime, BeforeValidator(_to_utc_millis)]
+Gender = Literal["male", "female"]
+
+
+class _WireModel(BaseModel):
+    """Base of all wire models: unknown keys rejected, image-like keys named as such."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_image_payloads(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            known = {f.alias or name for name, f in cls.model_fields.items()}
+            for key in data:
+                if isinstance(key, str) and key not in known and _PRIVACY_KEY_RE.search(key):
+                    raise ValueError(
+                        f"key {key!r} is not allowed: events must not carry image bytes, "
+                        "crops, pixels or embeddings (privacy rule)"
+                    )
+        return data
+
+
+class ModelInfo(_WireModel):
+    """Name and version of the model that produced an event."""
+
+    name: Id = Field(description="Model name, e.g. 'yolov8n'.")
+    version: Id = Field(description="Model version, e.g. '8.1.0' or a registry version.")
+
+
+class Detection(_WireModel):
+    """One detected person: tracker id, bounding box and detector score (no pixels)."""
+
+    track_id: TrackId = Field(
+        description="Tracker identity of the person within this camera's stream, "
+        "or null when the person is not tracked."
+    )
+    bbox: tuple[Coord, Coord, Coord, Coord] = Field(
+        description="Bounding box [x1, y1, x2, y2] (top-left, bottom-right corners) in the "
+        "frame's pixel coordinates; x2 >= x1 and y2 >= y1."
+    )
+    score: UnitFloat = Field(description="Detector confidence that this is a person, 0..1.")
+
+    @model_validator(mode="after")
+    def _check_bbox_order(self) -> Self:
+        x1, y1, x2, y2 = self.bbox
+        if x2 < x1 or y2 < y1:
+            raise ValueError(f"bbox {list(self.bbox)} must satisfy x2 >= x1 and y2 >= y1")
+        return self
+
+
+class _Event(_WireModel):
+    """Common serialization of the top-level events."""
+
+    SCHEMA: ClassVar[str]
+    TOPIC: ClassVar[str]
+
+    @field_serializer("captured_at", when_used="json", check_fields=False)
+    def _ser_captured_at(self, value: datetime) -> str:
+        return format_ts(value)
+
+    def _none_optionals(self) -> set[str]:
+        return {
+            name
+            for name, field in type(self).model_fields.items()
+            if not field.is_required() and getattr(self, name) is None
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as a JSON-ready dict (wire key names, no None-valued optional keys)."""
+        return self.model_dump(mode="json", by_alias=True, exclude=self._none_optionals())
+
+    def to_json(self) -> str:
+        """The event as compact UTF-8 JSON text, exactly as published on Kafka."""
+        return self.model_dump_json(by_alias=True, exclude=self._none_optionals())
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> Self:
+        """Parse and validate one event from JSON text (raises pydantic.ValidationError)."""
+        return cls.model_validate_json(data)
+
+
+class PersonDetections(_Event):
+    """``person_detections/v1``: the people detected in one processed frame."""
+
+    SCHEMA: ClassVar[str] = "person_detections/v1"
+    TOPIC: ClassVar[str] = topics.PERSON_DETECTIONS
+
+    site_id: Id = Field(description="Identifier of the site the camera belongs to.")
+    camera_id: Id = Field(description="Identifier of the camera; the Kafka message key.")
+    frame_id: NonNegInt64 = Field(description="Frame sequence number from the edge process.")
+    captured_at: CapturedAt = Field(
+        description="Capture time of the frame at the camera (never the processing time), "
+        "UTC, wire form YYYY-MM-DDTHH:MM:SS.mmmZ."
+    )
+    people_count: NonNegInt64 = Field(description="Number of people counted in the frame.")
+    detections: list[Detection] = Field(description="Person detections in the frame.")
+    model: ModelInfo | None = Field(default=None, description="Optional: the detection model.")
+    schema_: Literal["person_detections/v1"] | None = Field(
+        default=None,
+        alias="schema",
+        description="Optional schema/version tag; when present 'person_detections/v1'.",
+    )
+
+
+class GenderClassification(_Event):
+    """``gender_classifications/v1``: the predicted gender of one classified face."""
+
+    SCHEMA: ClassVar[str] = "gender_classifications/v1"
+    TOPIC: ClassVar[str] = topics.GENDER_CLASSIFICATIONS
+
+    site_id: Id = Field(description="Identifier of the site the camera belongs to.")
+    camera_id: Id = Field(description="Identifier of the camera; the Kafka message key.")
+    captured_at: CapturedAt = Field(
+        description="Capture time at the camera of the frame the face was seen in (never the "
+        "processing time), UTC, wire form YYYY-MM-DDTHH:MM:SS.mmmZ."
+    )
+    track_id: TrackId = Field(
+        description="Tracker identity of the person the face belongs to, or null (key required)."
+    )
+    gender: Gender = Field(description="Predicted gender class: 'male' or 'female'.")
+    confidence: UnitFloat = Field(description="Classifier confidence in the prediction, 0..1.")
+    model: ModelInfo | None = Field(default=None, description="Optional: the classification model.")
+    schema_: Literal["gender_classifications/v1"] | None = Field(
+        default=None,
+        alias="schema",
+        description="Optional schema/version tag; when present 'gender_classifications/v1'.",
+    )
+
+
+Event = PersonDetections | GenderClassification
+"""Any top-level wire event."""
