@@ -219,7 +219,8 @@ def run(spec: JobSpec, argv: list[str] | None = None) -> int:
         job.add_insert_sql(s)
     result = job.execute()
     print(f"submitted {spec.name}: job id {result.get_job_client().get_job_id()}", flush=True)
-    result.wait()
+    if t_env.get_config().get("execution.attached", "true") == "true":
+        result.wait()  # local mini-cluster or `flink run` without -d: block like a service
     return 0
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from infra.config import StackConfig
 from infra.proc import StackError, check_ports_free, read_pid, stop_pid, wait_until
 from infra.services.base import Service, http_json
 
@@ -144,3 +145,9 @@ class Flink(Service):
     def _newest_log(self) -> Path:
         logs = sorted(self.log_dir.glob("*.log"), key=lambda p: p.stat().st_mtime)
         return logs[-1] if logs else self.log
+
+
+def flink_cli(cfg: StackConfig) -> tuple[list[str], dict[str, str]]:
+    """The `flink` command and environment that submit to this stack's cluster."""
+    svc = Flink(cfg)
+    return [str(flink_home() / "bin" / "flink")], {**os.environ, **svc.env()}

@@ -10,7 +10,7 @@ from kafka import KafkaAdminClient
 from kafka.errors import KafkaError
 
 from infra.config import LIB_DIR
-from infra.proc import StackError
+from infra.proc import StackError, port_in_use
 from infra.services.base import Service, java_command
 
 LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
@@ -113,6 +113,8 @@ class Kafka(Service):
         )
 
     def healthy(self) -> bool:
+        if not port_in_use(self.cfg.host, self.cfg.kafka.port):
+            return False
         try:
             admin = KafkaAdminClient(
                 bootstrap_servers=self.address,

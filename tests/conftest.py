@@ -1,0 +1,51 @@
+"""Session fixtures: the real local stack, started once, on test-only ports and state dir.
+
+Set IVICA_TEST_KEEP_STACK=1 to leave the test stack running after the session (faster reruns).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+
+from infra import stack as stack_ops
+from infra.config import REPO_ROOT, StackConfig
+from tests.kafka_io import KafkaIO
+
+TEST_STACK = {
+    "state_dir": str(REPO_ROOT / "state" / "test-stack"),
+    "kafka": {"port": 19092, "controller_port": 19093},
+    "connect": {"port": 18083},
+    "postgres": {"port": 15432},
+    "flink": {"rest_port": 18081, "rpc_port": 16123},
+}
+
+
+@pytest.fixture(scope="session")
+def stack_config() -> StackConfig:
+    return StackConfig.model_validate(TEST_STACK)
+
+
+@pytest.fixture(scope="session")
+def stack(stack_config: StackConfig):
+    """The whole stack (Kafka, PostgreSQL, Connect, Flink) up for the session."""
+    reused = all(s.healthy for s in stack_ops.status(stack_config))
+    if not reused:
+        stack_ops.down(stack_config, echo=lambda _: None)
+        shutil.rmtree(stack_config.state, ignore_errors=True)
+        stack_ops.up(stack_config, echo=print)
+    yield stack_config
+    if not reused and not os.environ.get("IVICA_TEST_KEEP_STACK"):
+        stack_ops.down(stack_config, echo=print)
+        assert not any(s.running for s in stack_ops.status(stack_config)), "stack left processes"
+
+
+@pytest.fixture
+def kafka(stack: StackConfig, request: pytest.FixtureRequest):
+    prefix = re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name)[:40]
+    io = KafkaIO(stack.kafka_bootstrap, prefix)
+    yield io
+    io.close()
