@@ -30,6 +30,14 @@ def _stack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace) -> int:
+    from infra.config import load_config
+    from infra.demo import run_demo
+
+    run_demo(load_config(args.config), minutes=args.minutes)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="stack YAML (default: $IVICA_STACK_CONFIG or infra/stack.yaml)"
     )
     st.set_defaults(func=_stack)
+    demo = sub.add_parser("demo", help="run the whole system on this machine")
+    demo.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
+    demo.add_argument("--minutes", type=int, default=5, help="minutes of synthetic video")
+    demo.set_defaults(func=_demo)
     return parser
 
 

@@ -48,11 +48,13 @@ class Service(ABC):
     def env(self) -> dict[str, str]:
         return {}
 
-    def pid(self) -> int | None:
-        return read_pid(self.pidfile)
+    def pids(self) -> list[int]:
+        """Live processes of this service (from its pid files)."""
+        pid = read_pid(self.pidfile)
+        return [pid] if pid is not None else []
 
     def running(self) -> bool:
-        return self.pid() is not None
+        return bool(self.pids())
 
     def start(self) -> None:
         if self.running():
@@ -77,8 +79,7 @@ class Service(ABC):
         )
 
     def stop(self) -> None:
-        pid = self.pid()
-        if pid is not None:
+        for pid in self.pids():
             stop_pid(pid, self.cfg.timeouts.stop_s)
         self.pidfile.unlink(missing_ok=True)
 

@@ -91,11 +91,8 @@ class Flink(Service):
     def command(self) -> list[str]:
         return [str(flink_home() / "bin" / "start-cluster.sh")]
 
-    def _pids(self) -> list[int]:
+    def pids(self) -> list[int]:
         return [p for f in (self.dir / "pid").glob("*.pid") for p in [read_pid(f)] if p is not None]
-
-    def running(self) -> bool:
-        return bool(self._pids())
 
     def healthy(self) -> bool:
         overview = http_json(f"{self.address}/overview")
@@ -136,7 +133,7 @@ class Flink(Service):
                     check=False,
                     timeout=self.cfg.timeouts.stop_s * 2,
                 )
-        for pid in self._pids():
+        for pid in self.pids():
             stop_pid(pid, self.cfg.timeouts.stop_s)
 
     def _full_env(self) -> dict[str, str]:

@@ -100,6 +100,13 @@ class Postgres(Service):
         self.socket_dir.mkdir(exist_ok=True)
         self._chown(self.dir)
         self._chown(self.socket_dir)
+        if os.geteuid() == 0:
+            reach = subprocess.run(self._as_owner(["test", "-w", str(self.dir)]), check=False)
+            if reach.returncode != 0:
+                raise StackError(
+                    f"the `postgres` user cannot reach {self.dir}: put state_dir under "
+                    "directories every user may traverse (not under /root, for example)"
+                )
         if (self.data / "PG_VERSION").exists():
             return
         pwfile = self.dir / "initdb.pw"

@@ -15,9 +15,9 @@ import urllib.request
 
 import pytest
 
+from edge_producer.simulate import person_stream
 from infra.services.flink import flink_cli
 from tests.jobs.reference import assert_rows_match, final_watermark, people_windows
-from tests.jobs.streams import person_stream
 
 pytestmark = pytest.mark.integration
 

@@ -1,5 +1,6 @@
-"""A generator of realistic edge streams, with ground truth kept apart from the wire text.
+"""Synthetic edge streams for the demo, tests and benchmarks (no camera needed).
 
+The events follow the contract exactly; ground truth is kept apart from the wire text.
 Several cameras at a few frames per second; tracks appear and vanish; some detections are
 untracked; arrival order is jittered below the watermark delay; one camera goes idle; about
 1% of lines are malformed (each labelled with why, so tests can check the DLQ).
@@ -52,6 +53,7 @@ def person_stream(
     idle_after_s: float | None = 40.0,
     malformed_rate: float = 0.01,
     close_after_s: float = 0.0,
+    start: datetime = T0,
 ) -> Stream:
     """Frames from `cameras` cameras (the last one idle after `idle_after_s`).
 
@@ -76,7 +78,9 @@ def person_stream(
                 tracks.append(next_track)
                 next_track += 1
             untracked = 1 if rng.random() < 0.1 else 0
-            event = _frame(site, camera, frame, T0 + timedelta(seconds=t), tracks, untracked, rng)
+            event = _frame(
+                site, camera, frame, start + timedelta(seconds=t), tracks, untracked, rng
+            )
             line = json.dumps(event)
             timed.append((t + rng.uniform(0, jitter_s), camera, line))
             stream.valid.append(event)
@@ -88,7 +92,7 @@ def person_stream(
             t += 1.0 / fps
         if close_after_s:
             t_close = minutes * 60 + close_after_s
-            event = _frame(site, camera, frame, T0 + timedelta(seconds=t_close), [], 0, rng)
+            event = _frame(site, camera, frame, start + timedelta(seconds=t_close), [], 0, rng)
             timed.append((t_close + jitter_s, camera, json.dumps(event)))
             stream.valid.append(event)
     timed.sort(key=lambda x: x[0])

@@ -1,0 +1,51 @@
+# Ivica. After cloning:  make demo   (the whole system on this machine)
+#                        make test   (the test suite, against the real local stack)
+# Prerequisites: Python 3.11, JDK 17, Maven, PostgreSQL binaries (see README.md).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+SUPERSET_VENV := .venv-superset
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint stack-up stack-down clean
+
+setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed infra/lib/.versions
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -e '.[jobs,dev]'
+	touch $@
+
+# apache-superset pins numpy/pandas/pyarrow differently from apache-flink: its own venv.
+# flask-caching 2.5 breaks app creation in Superset 6.1.0.
+$(SUPERSET_VENV)/.installed:
+	$(PYTHON) -m venv $(SUPERSET_VENV)
+	$(SUPERSET_VENV)/bin/pip install -q --upgrade pip
+	$(SUPERSET_VENV)/bin/pip install -q 'apache-superset==6.1.0' 'flask-caching==2.3.1' rich cachetools 'psycopg2-binary>=2.9'
+	touch $@
+
+infra/lib/.versions: infra/versions.env infra/pom.xml $(VENV)/.installed
+	$(VENV)/bin/ivica stack fetch
+
+demo: setup
+	$(VENV)/bin/ivica demo
+
+# pytest's exit code 5 (no tests collected) is a failure here.
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+stack-up: setup
+	$(VENV)/bin/ivica stack up
+
+stack-down:
+	$(VENV)/bin/ivica stack down
+
+clean: stack-down
+	rm -rf state infra/lib infra/target
