@@ -1,13 +1,21 @@
-"""Job configuration: one YAML file validated here, overridable by CLI flags."""
+"""Job configuration: one YAML file validated here, overridable by CLI flags.
+
+The mode follows from the flags: `--input-file` selects file mode, `--backfill` a bounded run
+over a replayed topic, and otherwise the job runs live on Kafka.
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+Mode = Literal["kafka", "backfill", "file"]
 
 
 class _Strict(BaseModel):
@@ -26,7 +34,7 @@ class KafkaSettings(_Strict):
     )
     group_id: str | None = Field(None, description="Consumer group id (default: ivica-<job>).")
     startup_mode: Literal["earliest-offset", "latest-offset", "group-offsets"] = Field(
-        "earliest-offset", description="Where a job without a checkpoint starts reading."
+        "earliest-offset", description="Where a live job without a checkpoint starts reading."
     )
 
     def resolved_properties(self) -> dict[str, str]:
@@ -48,26 +56,62 @@ class Topics(_Strict):
     late: str | None = Field(None, description="Late-event topic (default: <output>.late).")
 
 
+class Backfill(_Strict):
+    """A bounded replay. Bounds are Kafka record timestamps (the edge sends at capture time)."""
+
+    start: Literal["earliest"] | AwareDatetime = Field(
+        "earliest", description="First record: 'earliest' or an aware ISO-8601 timestamp."
+    )
+    end: Literal["latest"] | AwareDatetime = Field(
+        "latest", description="Stop at: 'latest' (offsets when the run starts) or a timestamp."
+    )
+    end_offsets: dict[int, int] | None = Field(
+        None, description="Stop at these offsets per partition instead of `end`."
+    )
+
+
+class Files(_Strict):
+    input: Path = Field(description="JSONL input, one edge event per line.")
+    output: Path = Field(description="JSONL output, one result record per line.")
+    dlq: Path = Field(description="JSONL dead letters: job, reason, payload.")
+    late: Path | None = Field(None, description="JSONL late events (default: <output>.late).")
+
+
 class JobConfig(_Strict):
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="Kafka access.")
     topics: Topics = Field(default_factory=Topics, description="Topic names.")
-    window_s: int = Field(60, gt=0, description="Window size in seconds.")
-    slide_s: int = Field(60, gt=0, description="Slide of sliding (HOP) windows in seconds.")
+    window_s: int | None = Field(
+        None, gt=0, description="Window size in seconds (default: 60, sliding jobs 300)."
+    )
+    slide_s: int | None = Field(
+        None, gt=0, description="Slide of sliding (HOP) windows in seconds (default: 60)."
+    )
     watermark_delay_s: float = Field(
         5.0, ge=0, description="Watermark = max event time seen minus this delay."
+    )
+    watermark_emit: Literal["on-event", "on-periodic"] | None = Field(
+        None,
+        description="Emit the watermark after every event (exact, reproducible late routing;"
+        " the default in file and backfill modes) or every 200 ms (the default live).",
     )
     idle_timeout_s: float = Field(
         30.0, gt=0, description="A partition without events this long stops holding back time."
     )
     checkpoint_interval_s: float = Field(10.0, gt=0, description="Checkpoint interval.")
     checkpoint_dir: str | None = Field(
-        None, description="Checkpoint directory URI (default: the cluster's, or state/checkpoints)."
+        None, description="Checkpoint directory URI (default: the cluster's)."
+    )
+    restore: str | None = Field(
+        None,
+        description="Checkpoint to resume from: a chk-N directory, or 'latest' in checkpoint_dir.",
     )
     parallelism: int = Field(1, ge=1, description="Default operator parallelism.")
     jars: list[str] = Field(
         default_factory=list,
         description="Connector JAR paths (default: the Kafka connector in infra/lib/flink).",
     )
+    backfill: Backfill | None = Field(None, description="Set for a bounded replay.")
+    files: Files | None = Field(None, description="Set for file mode.")
 
     @field_validator("checkpoint_dir")
     @classmethod
@@ -76,9 +120,110 @@ class JobConfig(_Strict):
             return Path(v).resolve().as_uri()
         return v
 
+    @property
+    def mode(self) -> Mode:
+        return "file" if self.files else "backfill" if self.backfill else "kafka"
+
 
 def load_job_config(path: str | Path | None) -> JobConfig:
     if path is None:
         return JobConfig()
     data = yaml.safe_load(Path(path).read_text()) or {}
     return JobConfig.model_validate(data)
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=f"Ivica job {prog}")
+    p.add_argument("--config", help="job YAML (jobs/config.py JobConfig)")
+    k = p.add_argument_group("kafka (live and backfill)")
+    k.add_argument("--bootstrap", help="Kafka bootstrap servers")
+    k.add_argument("--input-topic")
+    k.add_argument("--output-topic")
+    k.add_argument("--dlq-topic")
+    k.add_argument("--late-topic")
+    k.add_argument("--group-id")
+    b = p.add_argument_group("backfill (bounded replay of a topic)")
+    b.add_argument("--backfill", action="store_true", help="bounded run, then exit")
+    b.add_argument("--from", dest="start", help="'earliest' (default) or ISO-8601 with zone")
+    b.add_argument("--to", dest="end", help="'latest' (default) or ISO-8601 with zone")
+    b.add_argument("--to-offsets", help="stop offsets, e.g. 0:1200,1:1187 (partition:offset)")
+    f = p.add_argument_group("file mode (bounded, JSONL in and out)")
+    f.add_argument("--input-file")
+    f.add_argument("--output-file")
+    f.add_argument("--dlq-file")
+    f.add_argument("--late-file")
+    w = p.add_argument_group("time and state")
+    w.add_argument("--window", type=int, help="window size, seconds")
+    w.add_argument("--slide", type=int, help="slide of sliding windows, seconds")
+    w.add_argument("--watermark-delay", type=float, help="seconds")
+    w.add_argument("--watermark-emit", choices=["on-event", "on-periodic"])
+    w.add_argument("--idle-timeout", type=float, help="seconds")
+    w.add_argument("--checkpoint-interval", type=float, help="seconds")
+    w.add_argument("--checkpoint-dir")
+    w.add_argument("--restore", help="chk-N directory, or 'latest' under --checkpoint-dir")
+    p.add_argument("--parallelism", type=int)
+    p.add_argument("--jar", action="append", help="connector JAR (repeatable)")
+    return p
+
+
+def parse_args(prog: str, argv: list[str] | None) -> JobConfig:
+    parser = _parser(prog)
+    a = parser.parse_args(argv)
+    data = load_job_config(a.config).model_dump(exclude_none=True)
+    overrides = {
+        ("kafka", "bootstrap"): a.bootstrap,
+        ("kafka", "group_id"): a.group_id,
+        ("topics", "input"): a.input_topic,
+        ("topics", "output"): a.output_topic,
+        ("topics", "dlq"): a.dlq_topic,
+        ("topics", "late"): a.late_topic,
+        ("window_s",): a.window,
+        ("slide_s",): a.slide,
+        ("watermark_delay_s",): a.watermark_delay,
+        ("watermark_emit",): a.watermark_emit,
+        ("idle_timeout_s",): a.idle_timeout,
+        ("checkpoint_interval_s",): a.checkpoint_interval,
+        ("checkpoint_dir",): a.checkpoint_dir,
+        ("restore",): a.restore,
+        ("parallelism",): a.parallelism,
+        ("jars",): a.jar,
+    }
+    if a.backfill or a.start or a.end or a.to_offsets:
+        overrides[("backfill",)] = {
+            **data.get("backfill", {}),
+            **({"start": a.start} if a.start else {}),
+            **({"end": a.end} if a.end else {}),
+            **({"end_offsets": _offsets(parser, a.to_offsets)} if a.to_offsets else {}),
+        }
+    file_flags = (a.input_file, a.output_file, a.dlq_file)
+    if any(file_flags) or a.late_file:
+        if not all(file_flags):
+            parser.error("file mode needs --input-file, --output-file and --dlq-file")
+        overrides[("files",)] = {
+            "input": a.input_file,
+            "output": a.output_file,
+            "dlq": a.dlq_file,
+            "late": a.late_file,
+        }
+    for path, value in overrides.items():
+        if value is not None:
+            node = data
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
+    cfg = JobConfig.model_validate(data)
+    if cfg.files and cfg.backfill:
+        parser.error("choose file mode or backfill, not both")
+    return cfg
+
+
+def _offsets(parser: argparse.ArgumentParser, text: str) -> dict[int, int]:
+    try:
+        return {int(p): int(o) for p, o in (item.split(":") for item in text.split(","))}
+    except ValueError:
+        parser.error(f"--to-offsets: expected partition:offset,..., got {text!r}")
+        raise
+
+
+def utc_millis(t: datetime) -> int:
+    return int(t.timestamp() * 1000)

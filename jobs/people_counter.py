@@ -1,34 +1,12 @@
-"""people_counter: average, max, min people, frames and unique tracks per camera and window.
+"""people_counter: people per camera and 1-minute window: avg, max, min, frames, unique tracks.
 
-python -m jobs.people_counter --bootstrap 127.0.0.1:9092
-flink run -py jobs/people_counter.py --bootstrap 127.0.0.1:9092
+Modes and flags: docs/jobs.md, or `python -m jobs.people_counter --help`.
 """
-
-from __future__ import annotations
 
 import sys
 
-from contracts import topics
-from jobs.runtime import JobSpec, run
-
-SPEC = JobSpec(
-    name="people_counter",
-    input_topic=topics.PERSON_DETECTIONS,
-    output_topic=topics.PEOPLE_COUNTER,
-    parse_sql="person_detections_parse.sql",
-    stream="person_detections",
-    sink_columns=[
-        ("site_id", "STRING"),
-        ("camera_id", "STRING"),
-        ("window_start", "STRING"),
-        ("window_end", "STRING"),
-        ("avg_people", "DOUBLE"),
-        ("max_people", "INT"),
-        ("min_people", "INT"),
-        ("frames", "BIGINT"),
-        ("unique_people", "BIGINT"),
-    ],
-)
+from jobs.runtime import run
+from jobs.specs import PEOPLE_COUNTER
 
 if __name__ == "__main__":
-    sys.exit(run(SPEC, sys.argv[1:]))
+    sys.exit(run(PEOPLE_COUNTER, sys.argv[1:]))

@@ -1,0 +1,120 @@
+"""Source and sink DDL per mode. The queries never change; only these tables do.
+
+kafka     live: the raw topic from the group's offsets (or earliest), transactional sinks
+backfill  the raw topic between two bounds, same sinks, then the job ends
+file      a JSONL file in, JSONL files out (assembled by jobs.files)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jobs.config import JobConfig, utc_millis
+
+TS_FORMAT = "yyyy-MM-dd''T''HH:mm:ss.SSS''Z''"
+Columns = list[tuple[str, str]]
+
+DLQ_COLUMNS: Columns = [("job", "STRING"), ("reason", "STRING"), ("payload", "STRING")]
+LATE_COLUMNS: Columns = [
+    ("job", "STRING"),
+    ("camera_id", "STRING"),
+    ("event_time", "STRING"),
+    ("watermark_at", "STRING"),
+    ("payload", "STRING"),
+]
+
+
+def _with(options: dict[str, str]) -> str:
+    body = ",\n  ".join(f"'{k}' = '{v}'" for k, v in options.items())
+    return f"WITH (\n  {body}\n)"
+
+
+def _columns(cols: Columns) -> str:
+    return ",\n  ".join(f"`{n}` {t}" for n, t in cols)
+
+
+def interval(seconds: float) -> str:
+    """A SQL interval literal; `INTERVAL 'n' SECOND` overflows above 99 s in Flink SQL."""
+    ms = round(seconds * 1000)
+    days, ms = divmod(ms, 86_400_000)
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"INTERVAL '{days} {h:02d}:{m:02d}:{s:02d}.{ms:03d}' DAY TO SECOND"
+
+
+def kafka_options(cfg: JobConfig, topic: str) -> dict[str, str]:
+    opts = {
+        "connector": "kafka",
+        "topic": topic,
+        "properties.bootstrap.servers": cfg.kafka.bootstrap,
+    }
+    opts.update({f"properties.{k}": v for k, v in cfg.kafka.resolved_properties().items()})
+    return opts
+
+
+def source_options(cfg: JobConfig, job: str, topic: str | None) -> dict[str, str]:
+    emit = cfg.watermark_emit or ("on-periodic" if cfg.mode == "kafka" else "on-event")
+    common = {"format": "raw", "scan.watermark.emit.strategy": emit}
+    if cfg.files:
+        return {"connector": "filesystem", "path": cfg.files.input.resolve().as_uri(), **common}
+    assert topic is not None
+    opts = kafka_options(cfg, topic) | common
+    opts["scan.watermark.idle-timeout"] = f"{round(cfg.idle_timeout_s * 1000)} ms"
+    bf = cfg.backfill
+    if bf is None:
+        opts["properties.group.id"] = cfg.kafka.group_id or f"ivica-{job}"
+        opts["scan.startup.mode"] = cfg.kafka.startup_mode
+        return opts
+    opts["properties.group.id"] = cfg.kafka.group_id or f"ivica-{job}-backfill"
+    if bf.start == "earliest":
+        opts["scan.startup.mode"] = "earliest-offset"
+    else:
+        opts["scan.startup.mode"] = "timestamp"
+        opts["scan.startup.timestamp-millis"] = str(utc_millis(bf.start))
+    if bf.end_offsets:
+        opts["scan.bounded.mode"] = "specific-offsets"
+        opts["scan.bounded.specific-offsets"] = ";".join(
+            f"partition:{p},offset:{o}" for p, o in sorted(bf.end_offsets.items())
+        )
+    elif bf.end == "latest":
+        opts["scan.bounded.mode"] = "latest-offset"
+    else:
+        opts["scan.bounded.mode"] = "timestamp"
+        opts["scan.bounded.timestamp-millis"] = str(utc_millis(bf.end))
+    return opts
+
+
+def raw_source_ddl(stream: str, cfg: JobConfig, job: str, topic: str | None) -> str:
+    """The raw event table: one STRING per record, event time parsed from captured_at.
+
+    Records whose captured_at cannot be parsed get the epoch as event time: they never move
+    the watermark, and the parse view sends them to the DLQ before any window sees them.
+    """
+    return f"""CREATE TABLE {stream}_raw (
+  payload STRING,
+  event_time AS COALESCE(
+    TO_TIMESTAMP(JSON_VALUE(payload, '$.captured_at'), '{TS_FORMAT}'),
+    TIMESTAMP '1970-01-01 00:00:00.000'),
+  WATERMARK FOR event_time AS event_time - {interval(cfg.watermark_delay_s)}
+) {_with(source_options(cfg, job, topic))}"""
+
+
+def kafka_sink_ddl(
+    table: str, cols: Columns, cfg: JobConfig, topic: str, key: tuple[str, ...] = ()
+) -> str:
+    """Exactly-once: records become visible to read_committed consumers at each checkpoint."""
+    opts = kafka_options(cfg, topic) | {
+        "value.format": "json",
+        "sink.delivery-guarantee": "exactly-once",
+        "sink.transactional-id-prefix": f"ivica-{topic}",
+        "properties.transaction.timeout.ms": "900000",
+    }
+    if key:
+        opts |= {"key.format": "json", "key.fields": ";".join(key), "value.fields-include": "ALL"}
+    return f"CREATE TABLE {table} (\n  {_columns(cols)}\n) {_with(opts)}"
+
+
+def file_sink_ddl(table: str, cols: Columns, directory: Path) -> str:
+    opts = {"connector": "filesystem", "path": directory.resolve().as_uri(), "format": "json"}
+    return f"CREATE TABLE {table} (\n  {_columns(cols)}\n) {_with(opts)}"
