@@ -21,6 +21,6 @@ SELECT
   DATE_FORMAT(window_end, 'yyyy-MM-dd''T''HH:mm:ss''Z''')                   AS window_end,
   SUM(CASE WHEN track_id IS NULL THEN male   WHEN male > female THEN 1 ELSE 0 END) AS men,
   SUM(CASE WHEN track_id IS NULL THEN female WHEN female > male THEN 1 ELSE 0 END) AS women,
-  SUM(CASE WHEN track_id IS NOT NULL AND male = female THEN 1 ELSE 0 END)         AS unknown
+  SUM(CASE WHEN track_id IS NOT NULL AND male = female THEN 1 ELSE 0 END)         AS `unknown`  -- a keyword
 FROM gender_track_votes
 GROUP BY camera_id, window_start, window_end;

@@ -62,11 +62,13 @@ def render_sql(path: Path, params: dict[str, str]) -> list[str]:
 def sql_params(spec: JobSpec, cfg: JobConfig) -> dict[str, str]:
     size, slide = spec.window(cfg)
     if spec.sliding:
-        return {
+        window = {
             "window_fn": "HOP",
             "window_intervals": f"{tables.interval(slide)}, {tables.interval(size)}",
         }
-    return {"window_fn": "TUMBLE", "window_intervals": tables.interval(size)}
+    else:
+        window = {"window_fn": "TUMBLE", "window_intervals": tables.interval(size)}
+    return {"job": spec.name, **window}
 
 
 def side_output_inserts(spec: JobSpec) -> list[str]:

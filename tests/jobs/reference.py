@@ -1,15 +1,43 @@
-"""Independent reference of the jobs' windows, in plain Python (no Flink, no SQL)."""
+"""Independent reference of the jobs, in plain Python (no Flink, no SQL).
+
+It replays the arrival order: the watermark after each record is the largest capture time
+seen so far minus the delay (records whose time does not parse move nothing), a valid event
+at or behind the watermark is late, and the windows see the rest.
+"""
 
 from __future__ import annotations
 
+import json
+import math
 from collections import defaultdict
 from datetime import UTC, datetime
 
 from contracts.timefmt import parse_ts
+from edge_producer.simulate import Stream
 
 
 def _iso(epoch_s: int) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time(line: str) -> float | None:
+    try:
+        return parse_ts(json.loads(line)["captured_at"]).timestamp()
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def replay(stream: Stream, delay_s: float) -> tuple[list[dict], list[dict], float]:
+    """(on-time valid events, late valid events, final watermark) in arrival order."""
+    valid = {json.dumps(e): e for e in stream.valid}
+    on_time, late, watermark = [], [], -math.inf
+    for _, line in stream.lines:
+        t = _time(line)
+        if line in valid:
+            (late if t <= watermark else on_time).append(valid[line])
+        if t is not None:
+            watermark = max(watermark, t - delay_s)
+    return on_time, late, watermark
 
 
 def window_starts(t: float, size: int, slide: int) -> list[int]:
@@ -18,27 +46,32 @@ def window_starts(t: float, size: int, slide: int) -> list[int]:
     return [s for s in range(last, last - size, -slide) if s <= t < s + size]
 
 
-def people_windows(
-    events: list[dict], *, size: int = 60, slide: int | None = None, watermark: float | None = None
-) -> dict[tuple[str, str], dict]:
-    """people_counter rows keyed by (camera_id, window_start); only windows with
-    end <= `watermark` (epoch seconds) when given, i.e. the ones a stream job has closed."""
+def _windows(events: list[dict], size: int, slide: int | None, watermark: float | None):
     groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for e in events:
-        t = parse_ts(e["captured_at"]).timestamp()
-        for start in window_starts(t, size, slide or size):
-            groups[(e["camera_id"], start)].append(e)
-    out = {}
+        for start in window_starts(parse_ts(e["captured_at"]).timestamp(), size, slide or size):
+            if watermark is None or start + size <= watermark:
+                groups[(e["camera_id"], start)].append(e)
     for (camera, start), evs in groups.items():
-        if watermark is not None and start + size > watermark:
-            continue
-        counts = [e["people_count"] for e in evs]
-        tracks = {d["track_id"] for e in evs for d in e["detections"] if d["track_id"] is not None}
-        out[(camera, _iso(start))] = {
+        key = {
             "site_id": max(e["site_id"] for e in evs),
             "camera_id": camera,
             "window_start": _iso(start),
             "window_end": _iso(start + size),
+        }
+        yield (camera, _iso(start)), key, evs
+
+
+def people_windows(
+    events: list[dict], *, size: int = 60, slide: int | None = None, watermark: float | None = None
+) -> dict[tuple[str, str], dict]:
+    """people_counter rows by (camera_id, window_start); with `watermark`, only the windows
+    a live job has closed (end <= watermark)."""
+    out = {}
+    for k, key, evs in _windows(events, size, slide, watermark):
+        counts = [e["people_count"] for e in evs]
+        tracks = {d["track_id"] for e in evs for d in e["detections"] if d["track_id"] is not None}
+        out[k] = key | {
             "avg_people": sum(counts) / len(counts),
             "max_people": max(counts),
             "min_people": min(counts),
@@ -48,8 +81,26 @@ def people_windows(
     return out
 
 
-def final_watermark(events: list[dict], delay_s: float) -> float:
-    return max(parse_ts(e["captured_at"]).timestamp() for e in events) - delay_s
+def gender_windows(
+    events: list[dict], *, size: int = 60, slide: int | None = None, watermark: float | None = None
+) -> dict[tuple[str, str], dict]:
+    """gender_counter rows: one majority vote per track and window (tie: unknown); untracked
+    classifications count one each."""
+    out = {}
+    for k, key, evs in _windows(events, size, slide, watermark):
+        votes: dict[int, list[str]] = defaultdict(list)
+        men = women = unknown = 0
+        for e in evs:
+            if e["track_id"] is None:
+                men += e["gender"] == "male"
+                women += e["gender"] == "female"
+            else:
+                votes[e["track_id"]].append(e["gender"])
+        for genders in votes.values():
+            m, f = genders.count("male"), genders.count("female")
+            men, women, unknown = men + (m > f), women + (f > m), unknown + (m == f)
+        out[k] = key | {"men": men, "women": women, "unknown": unknown}
+    return out
 
 
 def assert_rows_match(actual: list[dict], expected: dict[tuple[str, str], dict]) -> None:
@@ -61,8 +112,9 @@ def assert_rows_match(actual: list[dict], expected: dict[tuple[str, str], dict])
     assert not missing and not extra, f"missing {missing[:5]}, extra {extra[:5]}"
     for k, exp in expected.items():
         row = got[k]
-        for field, value in exp.items():
+        assert set(row) == set(exp), (k, sorted(row), sorted(exp))
+        for name, value in exp.items():
             if isinstance(value, float):
-                assert abs(row[field] - value) <= 1e-9, (k, field, row[field], value)
+                assert abs(row[name] - value) <= 1e-9, (k, name, row[name], value)
             else:
-                assert row[field] == value, (k, field, row[field], value)
+                assert row[name] == value, (k, name, row[name], value)
