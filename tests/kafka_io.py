@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -24,10 +24,26 @@ class KafkaIO:
         self._admin.create_topics([NewTopic(name, partitions, 1)])
         return name
 
-    def produce(self, topic: str, records: Iterable[tuple[bytes | None, bytes]]) -> int:
+    def produce(
+        self,
+        topic: str,
+        lines: Iterable[tuple[str, str]],
+        *,
+        partition_of: Callable[[str], int] | None = None,
+        timestamps: Iterable[int] | None = None,
+    ) -> int:
+        """Send (camera_id, line) records keyed by camera, optionally to chosen partitions and
+        with chosen record timestamps (ms)."""
+        stamps = iter(timestamps) if timestamps is not None else None
         n = 0
-        for key, value in records:
-            self._producer.send(topic, key=key, value=value)
+        for camera, line in lines:
+            self._producer.send(
+                topic,
+                key=camera.encode(),
+                value=line.encode(),
+                partition=partition_of(camera) if partition_of else None,
+                timestamp_ms=next(stamps) if stamps else None,
+            )
             n += 1
         self._producer.flush()
         return n
