@@ -20,7 +20,7 @@ def _iso(epoch_s: int) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _time(line: str) -> float | None:
+def capture_time(line: str) -> float | None:
     try:
         return parse_ts(json.loads(line)["captured_at"]).timestamp()
     except (ValueError, KeyError, TypeError):
@@ -32,7 +32,7 @@ def replay(stream: Stream, delay_s: float) -> tuple[list[dict], list[dict], floa
     valid = {json.dumps(e): e for e in stream.valid}
     on_time, late, watermark = [], [], -math.inf
     for _, line in stream.lines:
-        t = _time(line)
+        t = capture_time(line)
         if line in valid:
             (late if t <= watermark else on_time).append(valid[line])
         if t is not None:
