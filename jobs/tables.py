@@ -25,7 +25,8 @@ LATE_COLUMNS: Columns = [
 
 
 def _with(options: dict[str, str]) -> str:
-    body = ",\n  ".join(f"'{k}' = '{v}'" for k, v in options.items())
+    quote = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
+    body = ",\n  ".join(f"{quote(k)} = {quote(v)}" for k, v in options.items())
     return f"WITH (\n  {body}\n)"
 
 
