@@ -141,10 +141,6 @@ def simulate(
     return Streams(person=person.done(), gender=gender.done())
 
 
-def person_stream(**kwargs) -> Stream:
-    return simulate(**kwargs).person
-
-
 def _frame(
     site: str,
     camera: str,

@@ -1,8 +1,8 @@
 """`ivica demo`: the whole system on one machine.
 
-Stub until the edge and dashboard issues land: starts the stack, submits people_counter to
-the Flink cluster, publishes a synthetic camera stream to Kafka, and prints the windows the
-job writes back.
+Stub until the edge and dashboard issues land: starts the stack, submits the four jobs to
+the Flink cluster, publishes synthetic camera streams to Kafka, and prints the people windows
+that come back.
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ from datetime import UTC, datetime, timedelta
 from kafka import KafkaConsumer, KafkaProducer
 
 from contracts import topics
-from edge_producer.simulate import person_stream
+from edge_producer.simulate import simulate
 from infra import stack
 from infra.config import REPO_ROOT, StackConfig
 from infra.proc import StackError
 from infra.services.base import http_json
 from infra.services.flink import flink_cli
 
-JOBS = ("people_counter",)
+JOBS = ("people_counter", "people_counter_sliding", "gender_counter", "gender_counter_sliding")
 
 
 def submit(cfg: StackConfig, job: str, echo=print) -> None:
@@ -65,7 +65,7 @@ def run_demo(cfg: StackConfig, minutes: int = 5, echo=print) -> None:
     (cfg.state / "demo-last-end.txt").write_text(
         (start + timedelta(seconds=minutes * 60 + 90)).isoformat()
     )
-    stream = person_stream(
+    streams = simulate(
         seed=int(start.timestamp()),
         minutes=minutes,
         close_after_s=90,
@@ -73,14 +73,16 @@ def run_demo(cfg: StackConfig, minutes: int = 5, echo=print) -> None:
         malformed_rate=0.01,
     )
     producer = KafkaProducer(bootstrap_servers=cfg.kafka_bootstrap, acks="all")
-    for camera, line in stream.lines:
-        producer.send(topics.PERSON_DETECTIONS, key=camera.encode(), value=line.encode())
+    for topic, stream in (
+        (topics.PERSON_DETECTIONS, streams.person),
+        (topics.GENDER_CLASSIFICATIONS, streams.gender),
+    ):
+        for camera, line in stream.lines:
+            producer.send(topic, key=camera.encode(), value=line.encode())
+        echo(f"published {len(stream.lines)} events ({len(stream.malformed)} malformed) to {topic}")
     producer.flush()
     producer.close()
-    echo(
-        f"published {len(stream.lines)} events ({len(stream.malformed)} malformed) "
-        f"to {topics.PERSON_DETECTIONS}; waiting for people_counter windows ..."
-    )
+    echo("waiting for people_counter windows ...")
     _print_results(cfg, start, start + timedelta(minutes=minutes), echo)
 
 
