@@ -27,7 +27,9 @@ RUN pip3 install \
       "apache-flink==${FLINK_VERSION}" \
       "pydantic>=2.7,<3" \
       "pyyaml>=6" \
-      "jsonschema>=4.20"
+      "jsonschema>=4.20" \
+      "kafka-python>=2.2" \
+      "tqdm>=4.66"
 
 # Kafka SQL connector from Maven Central, checked against its published SHA-1.
 RUN set -eux; \

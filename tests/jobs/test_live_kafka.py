@@ -27,6 +27,10 @@ pytestmark = pytest.mark.integration
 
 STREAMS = golden_streams(close_after_s=120)
 IDLE_CAMERA = "cam-3"  # goes silent after 70 s; alone in partition 1
+# Long enough that partition 1 is read before it counts as idle: the input is produced before
+# the job starts, and a partition declared idle before its backlog is read would see that
+# backlog arrive behind the other partition's watermark, i.e. late (as it should be).
+IDLE_TIMEOUT = "10"
 
 
 def _partition(camera: str) -> int:
@@ -51,7 +55,9 @@ def test_people_counter_live_on_minicluster(kafka, tmp_path):
     job, stream = "people_counter", STREAMS.person
     topics = JobTopics.create(kafka, _feed(kafka, stream, "person"), job)
     proc = start_local(
-        job, job_args(kafka, topics, tmp_path / "chk", "--idle-timeout", "3"), tmp_path / "job.log"
+        job,
+        job_args(kafka, topics, tmp_path / "chk", "--idle-timeout", IDLE_TIMEOUT),
+        tmp_path / "job.log",
     )
     try:
         _check_outputs(kafka, job, topics, stream)
@@ -79,7 +85,7 @@ def test_all_jobs_live_on_standalone_cluster(kafka, stack, tmp_path):
         for job in JOB_NAMES:
             stream = "person" if job.startswith("people") else "gender"
             topics = JobTopics.create(kafka, inputs[stream], job)
-            args = job_args(kafka, topics, tmp_path / job, "--idle-timeout", "3")
+            args = job_args(kafka, topics, tmp_path / job, "--idle-timeout", IDLE_TIMEOUT)
             running[job] = (submit(stack, job, args), topics)
         for job, (job_id, topics) in running.items():
             _check_outputs(kafka, job, topics, stream_for(job, STREAMS))

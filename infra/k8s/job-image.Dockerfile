@@ -1,0 +1,31 @@
+# The Ivica job image for the Flink Kubernetes Operator (infra/k8s/*.yaml).
+#
+# infra/docker/flink.Dockerfile bakes PyFlink and the Kafka SQL connector but leaves
+# /opt/ivica empty (docker compose mounts jobs/ and contracts/ there). An operator-managed
+# application cluster has no such mount, so this image adds the code on top of it.
+#
+# Build the base first (see infra/k8s/README.md), then, from the repository root, send only
+# what this file needs as the build context (the repository root holds .venv/ and state/):
+#
+#   tar -cf - --exclude=__pycache__ jobs contracts infra/k8s/job-image.Dockerfile \
+#     | docker build -f infra/k8s/job-image.Dockerfile --build-arg FLINK_VERSION=... -t IMAGE -
+#
+# Like flink.Dockerfile, it names no version of its own: FLINK_VERSION comes from
+# infra/versions.env.
+ARG FLINK_VERSION
+FROM ivica-flink:${FLINK_VERSION}
+
+ARG FLINK_VERSION
+
+# S3 (MinIO) for checkpoints, savepoints and HA metadata: Flink loads file systems from
+# plugins/, and the image ships the S3 plugin in opt/. The Hadoop-based one reads the
+# credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (set from a Secret).
+RUN set -eux; \
+    mkdir -p /opt/flink/plugins/s3-fs-hadoop; \
+    cp "/opt/flink/opt/flink-s3-fs-hadoop-${FLINK_VERSION}.jar" /opt/flink/plugins/s3-fs-hadoop/; \
+    chown -R flink:flink /opt/flink/plugins/s3-fs-hadoop
+
+# The job code. /opt/ivica/config/ is left to the ConfigMap mounted by the manifests.
+COPY --chown=flink:flink jobs /opt/ivica/jobs
+COPY --chown=flink:flink contracts /opt/ivica/contracts
+ENV PYTHONPATH=/opt/ivica
