@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from kafka import KafkaConsumer, KafkaProducer
 
 from contracts import topics
+from contracts.connect import unwrap
 from edge_producer.simulate import simulate
 from infra import stack
 from infra.config import REPO_ROOT, StackConfig
@@ -113,7 +114,7 @@ def _print_results(
     deadline = time.monotonic() + timeout_s
     echo(f"{'camera':<8} {'window_start':<21} {'avg':>6} {'max':>4} {'frames':>6} {'unique':>6}")
     while time.monotonic() < deadline:
-        batch = [json.loads(m.value) for m in consumer]
+        batch = [unwrap(json.loads(m.value)) for m in consumer]
         rows = [r for r in batch if lo <= r["window_start"] < hi]
         for r in rows:
             echo(

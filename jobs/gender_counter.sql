@@ -13,7 +13,7 @@ SELECT
 FROM TABLE(${window_fn}(TABLE gender_classifications, DESCRIPTOR(event_time), ${window_intervals}))
 GROUP BY camera_id, track_id, window_start, window_end, window_time;
 
-INSERT INTO ${job}_out
+CREATE TEMPORARY VIEW ${job}_results AS
 SELECT
   MAX(site_id)                                                              AS site_id,
   camera_id,

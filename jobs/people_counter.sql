@@ -14,7 +14,7 @@ FROM person_detections AS d
 LEFT JOIN UNNEST(SPLIT(REGEXP_REPLACE(d.track_ids_json, '[\[\]]', ''), ','))
   WITH ORDINALITY AS t(track_id, pos) ON TRUE;
 
-INSERT INTO ${job}_out
+CREATE TEMPORARY VIEW ${job}_results AS
 SELECT
   MAX(site_id)                                                      AS site_id,
   camera_id,

@@ -71,13 +71,77 @@ def sql_params(spec: JobSpec, cfg: JobConfig) -> dict[str, str]:
     return {"job": spec.name, **window}
 
 
-def side_output_inserts(spec: JobSpec) -> list[str]:
+def side_output_views(spec: JobSpec) -> list[str]:
     fmt = tables.TS_FORMAT
     return [
-        f"INSERT INTO dlq_out SELECT '{spec.name}', reason, payload FROM {spec.stream}_dlq",
-        f"INSERT INTO late_out SELECT '{spec.name}', camera_id, DATE_FORMAT(event_time, '{fmt}'),"
-        f" DATE_FORMAT(watermark_at, '{fmt}'), payload FROM {spec.stream}_late",
+        f"CREATE TEMPORARY VIEW dlq_rows AS SELECT '{spec.name}' AS job, reason, payload "
+        f"FROM {spec.stream}_dlq",
+        f"CREATE TEMPORARY VIEW late_rows AS SELECT '{spec.name}' AS job, camera_id, "
+        f"DATE_FORMAT(event_time, '{fmt}') AS event_time, "
+        f"DATE_FORMAT(watermark_at, '{fmt}') AS watermark_at, payload FROM {spec.stream}_late",
     ]
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str  # result | dlq | late
+    view: str
+    columns: tables.Columns
+    topic: str
+    schema_name: str  # the Connect schema's name
+    key: tuple[str, ...] = ()
+
+    @property
+    def table(self) -> str:
+        return f"{self.name}_out"
+
+
+def outputs(spec: JobSpec, cfg: JobConfig) -> list[Output]:
+    out = cfg.topics.output or spec.output_topic
+    return [
+        Output(
+            "result",
+            f"{spec.name}_results",
+            spec.sink_columns,
+            out,
+            f"ivica.{spec.name}",
+            WINDOW_KEY,
+        ),
+        Output(
+            "dlq",
+            "dlq_rows",
+            tables.DLQ_COLUMNS,
+            cfg.topics.dlq or f"{out}.dlq",
+            "ivica.dead_letter",
+        ),
+        Output(
+            "late",
+            "late_rows",
+            tables.LATE_COLUMNS,
+            cfg.topics.late or f"{out}.late",
+            "ivica.late_event",
+        ),
+    ]
+
+
+def create_sinks(
+    t_env: TableEnvironment, cfg: JobConfig, outs: list[Output], files: FileOutputs | None
+) -> list[str]:
+    """Create each output's sink table; return the INSERT statements that fill them.
+
+    Files get the plain rows; Kafka gets Connect envelopes ({schema, payload}), keyed by the
+    natural key for results."""
+    inserts = []
+    for o in outs:
+        if files:
+            t_env.execute_sql(tables.file_sink_ddl(o.table, o.columns, files.folder(o.name)))
+            inserts.append(f"INSERT INTO {o.table} SELECT * FROM {o.view}")
+            continue
+        cols = tables.envelope_columns(o.columns, o.key)
+        t_env.execute_sql(tables.kafka_sink_ddl(o.table, cols, cfg, o.topic, o.key))
+        select = tables.envelope_select(o.view, o.columns, o.schema_name, o.key)
+        inserts.append(f"INSERT INTO {o.table} {select}")
+    return inserts
 
 
 def default_jars(cfg: JobConfig) -> list[str]:
@@ -119,29 +183,6 @@ def table_env(spec: JobSpec, cfg: JobConfig) -> TableEnvironment:
     return t_env
 
 
-def create_tables(
-    t_env: TableEnvironment, spec: JobSpec, cfg: JobConfig, files: FileOutputs | None
-) -> None:
-    in_topic = cfg.topics.input or spec.input_topic
-    t_env.execute_sql(tables.raw_source_ddl(spec.stream, cfg, spec.name, in_topic))
-    sinks = {
-        "result": (f"{spec.name}_out", spec.sink_columns, WINDOW_KEY),
-        "dlq": ("dlq_out", tables.DLQ_COLUMNS, ()),
-        "late": ("late_out", tables.LATE_COLUMNS, ()),
-    }
-    out = cfg.topics.output or spec.output_topic
-    topics = {
-        "result": out,
-        "dlq": cfg.topics.dlq or f"{out}.dlq",
-        "late": cfg.topics.late or f"{out}.late",
-    }
-    for name, (table, cols, key) in sinks.items():
-        if files:
-            t_env.execute_sql(tables.file_sink_ddl(table, cols, files.folder(name)))
-        else:
-            t_env.execute_sql(tables.kafka_sink_ddl(table, cols, cfg, topics[name], key))
-
-
 def run(spec: JobSpec, argv: list[str] | None = None) -> int:
     cfg = parse_args(f"jobs.{spec.name}", argv)
     if cfg.backfill and not cfg.kafka.group_id:
@@ -151,26 +192,21 @@ def run(spec: JobSpec, argv: list[str] | None = None) -> int:
     if files:
         files.prepare()
     t_env = table_env(spec, cfg)
-    create_tables(t_env, spec, cfg, files)
+    in_topic = cfg.topics.input or spec.input_topic
+    t_env.execute_sql(tables.raw_source_ddl(spec.stream, cfg, spec.name, in_topic))
     params = sql_params(spec, cfg)
-    statements = render_sql(JOBS_DIR / "sql" / f"{spec.stream}_parse.sql", params) + render_sql(
-        JOBS_DIR / f"{spec.query}.sql", params
-    )
+    views = render_sql(JOBS_DIR / "sql" / f"{spec.stream}_parse.sql", params)
+    views += render_sql(JOBS_DIR / f"{spec.query}.sql", params) + side_output_views(spec)
+    for statement in views:
+        t_env.execute_sql(statement)
     job = t_env.create_statement_set()
-    for s in statements:
-        if s.upper().startswith("INSERT"):
-            job.add_insert_sql(s)
-        else:
-            t_env.execute_sql(s)
-    for s in side_output_inserts(spec):
-        job.add_insert_sql(s)
+    for insert in create_sinks(t_env, cfg, outputs(spec, cfg), files):
+        job.add_insert_sql(insert)
     progress = None
     if cfg.backfill:
         from jobs.progress import BackfillProgress
 
-        progress = BackfillProgress(
-            cfg, cfg.topics.input or spec.input_topic, cfg.kafka.group_id or ""
-        )
+        progress = BackfillProgress(cfg, in_topic, cfg.kafka.group_id or "")
     result = job.execute()
     print(
         f"{spec.name}: job {result.get_job_client().get_job_id()} ({cfg.mode} mode)",

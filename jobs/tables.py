@@ -112,8 +112,45 @@ def kafka_sink_ddl(
         "properties.transaction.timeout.ms": "900000",
     }
     if key:
-        opts |= {"key.format": "json", "key.fields": ";".join(key), "value.fields-include": "ALL"}
+        opts |= {"key.format": "json", "key.fields": ";".join(key)}
+        opts |= {"value.fields-include": "EXCEPT_KEY"}
     return f"CREATE TABLE {table} (\n  {_columns(cols)}\n) {_with(opts)}"
+
+
+# Kafka Connect's JsonConverter (schemas.enable=true) envelope, which the JDBC sink needs:
+# {"schema": {...}, "payload": {...}}. Times are ISO-8601 strings with a zone, typed as
+# Debezium's ZonedTimestamp so that the sink writes them into timestamptz columns.
+CONNECT_TYPES = {"STRING": "string", "DOUBLE": "double", "INT": "int32", "BIGINT": "int64"}
+ZONED_TIMESTAMP = "io.debezium.time.ZonedTimestamp"
+TIME_FIELDS = {"window_start", "window_end", "event_time", "watermark_at"}
+SCHEMA_ROW = (
+    "ROW<`type` STRING, `name` STRING, `optional` BOOLEAN, "
+    "`fields` ARRAY<ROW<`field` STRING, `type` STRING, `name` STRING, `optional` BOOLEAN>>>"
+)
+
+
+def envelope_columns(cols: Columns, key: tuple[str, ...]) -> Columns:
+    """Sink columns: the record key's fields (not in the value), then schema and payload."""
+    types = dict(cols)
+    return [(k, types[k]) for k in key] + [
+        ("schema", SCHEMA_ROW),
+        ("payload", "ROW<" + ", ".join(f"`{n}` {t}" for n, t in cols) + ">"),
+    ]
+
+
+def envelope_select(view: str, cols: Columns, name: str, key: tuple[str, ...]) -> str:
+    """SELECT from `view` into an envelope sink (see envelope_columns)."""
+
+    def field(col: str, sql_type: str) -> str:
+        logical = f"'{ZONED_TIMESTAMP}'" if col in TIME_FIELDS else "CAST(NULL AS STRING)"
+        optional = "TRUE" if col == "payload" else "FALSE"
+        return f"ROW('{col}', '{CONNECT_TYPES[sql_type]}', {logical}, {optional})"
+
+    fields = ", ".join(field(c, t) for c, t in cols)
+    schema = f"ROW('struct', '{name}', FALSE, ARRAY[{fields}])"
+    payload = "ROW(" + ", ".join(f"`{c}`" for c, _ in cols) + ")"
+    keys = "".join(f"`{k}`, " for k in key)
+    return f"SELECT {keys}{schema}, {payload} FROM {view}"
 
 
 def file_sink_ddl(table: str, cols: Columns, directory: Path) -> str:

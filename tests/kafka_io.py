@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterable
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 
+from contracts.connect import unwrap
+
 
 class KafkaIO:
     def __init__(self, bootstrap: str, prefix: str) -> None:
@@ -51,7 +53,8 @@ class KafkaIO:
     def read(
         self, topic: str, *, expect: int, timeout_s: float = 120.0, settle_s: float = 0.0
     ) -> list[dict]:
-        """Read committed JSON records until `expect` arrived (then `settle_s` more) or timeout."""
+        """Read committed JSON records (Connect envelopes unwrapped) until `expect` arrived
+        (then `settle_s` more) or timeout."""
         consumer = KafkaConsumer(
             topic,
             bootstrap_servers=self.bootstrap,
@@ -66,7 +69,7 @@ class KafkaIO:
         settle_until = None
         try:
             while time.monotonic() < deadline:
-                out += [json.loads(m.value) for m in consumer]
+                out += [unwrap(json.loads(m.value)) for m in consumer]
                 if len(out) >= expect:
                     settle_until = settle_until or time.monotonic() + settle_s
                     if time.monotonic() >= settle_until:
