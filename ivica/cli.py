@@ -38,6 +38,21 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db(args: argparse.Namespace) -> int:
+    from connectors.migrate import migrate, set_k_min
+    from infra.config import load_config
+    from infra.services.postgres import Postgres
+
+    dsn = Postgres(load_config(args.config)).dsn()
+    if args.action == "migrate":
+        applied = migrate(dsn)
+        print(f"{len(applied)} migration(s) applied" if applied else "schema up to date")
+    else:
+        set_k_min(dsn, args.k)
+        print(f"dashboard views now suppress demographic counts below {args.k}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -47,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="stack YAML (default: $IVICA_STACK_CONFIG or infra/stack.yaml)"
     )
     st.set_defaults(func=_stack)
+    db = sub.add_parser("db", help="PostgreSQL schema: migrations, privacy threshold")
+    db.add_argument("action", choices=["migrate", "set-k"])
+    db.add_argument("--k", type=int, default=5, help="set-k: smallest count shown (k-anonymity)")
+    db.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
+    db.set_defaults(func=_db)
     demo = sub.add_parser("demo", help="run the whole system on this machine")
     demo.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     demo.add_argument("--minutes", type=int, default=5, help="minutes of synthetic video")

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
+from dataclasses import dataclass
 
 import pytest
 
+from connectors.migrate import DASHBOARD_PASSWORD_ENV, DASHBOARD_ROLE, migrate
 from infra import stack as stack_ops
 from infra.config import REPO_ROOT, StackConfig
+from infra.services.postgres import Postgres
 from tests.kafka_io import KafkaIO
 
 TEST_STACK = {
@@ -49,3 +53,28 @@ def kafka(stack: StackConfig, request: pytest.FixtureRequest):
     io = KafkaIO(stack.kafka_bootstrap, prefix)
     yield io
     io.close()
+
+
+@dataclass(frozen=True)
+class Database:
+    dsn: str  # the stack's superuser
+    host: str
+    port: int
+    database: str
+    dashboard_user: str
+    dashboard_password: str
+
+
+@pytest.fixture(scope="session")
+def database(stack: StackConfig) -> Database:
+    """The stack's PostgreSQL with all migrations applied and the dashboard role able to log in."""
+    password = secrets.token_urlsafe(12)
+    os.environ[DASHBOARD_PASSWORD_ENV] = password
+    try:
+        dsn = Postgres(stack).dsn()
+        migrate(dsn, echo=lambda _: None)
+    finally:
+        del os.environ[DASHBOARD_PASSWORD_ENV]
+    return Database(
+        dsn, stack.host, stack.postgres.port, stack.postgres.database, DASHBOARD_ROLE, password
+    )
