@@ -18,6 +18,7 @@ GENDER_CLASSIFICATIONS = "ivica.gender_classifications.v1"
 PEOPLE_COUNTER = "ivica.people_counter.v1"
 GENDER_COUNTER = "ivica.gender_counter.v1"
 PEOPLE_COUNTER_SLIDING = "ivica.people_counter_sliding.v1"
+PEOPLE_COUNTER_HOURLY = "ivica.people_counter_hourly.v1"
 GENDER_COUNTER_SLIDING = "ivica.gender_counter_sliding.v1"
 
 RAW_TOPICS: tuple[str, ...] = (PERSON_DETECTIONS, GENDER_CLASSIFICATIONS)
@@ -25,6 +26,7 @@ RESULT_TOPICS: tuple[str, ...] = (
     PEOPLE_COUNTER,
     GENDER_COUNTER,
     PEOPLE_COUNTER_SLIDING,
+    PEOPLE_COUNTER_HOURLY,
     GENDER_COUNTER_SLIDING,
 )
 

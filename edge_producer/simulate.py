@@ -104,6 +104,7 @@ def simulate(
     late_by_s: float = 120.0,
     close_after_s: float = 0.0,
     start: datetime = T0,
+    camera_prefix: str = "cam-",
 ) -> Streams:
     """Frames and face classifications from `cameras` cameras (the last idle after
     `idle_after_s`). `close_after_s` > 0 appends one event per active camera and stream that
@@ -112,7 +113,7 @@ def simulate(
     person = _Sink(rng, MALFORMED_PERSON, malformed_rate, late_rate, late_by_s)
     gender = _Sink(rng, MALFORMED_GENDER, malformed_rate, late_rate, late_by_s)
     for c in range(cameras):
-        camera, site = f"cam-{c}", f"site-{c % 2}"
+        camera, site = f"{camera_prefix}{c}", f"site-{c % 2}"
         end = minutes * 60 if c < cameras - 1 or idle_after_s is None else idle_after_s
         tracks: dict[int, str] = {}  # track id -> true gender
         next_track, frame, t = c * 1000, 0, rng.uniform(0, 1.0 / fps)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from connectors.connect import ConnectError
 from infra.proc import StackError
 
 
@@ -53,6 +54,29 @@ def _db(args: argparse.Namespace) -> int:
     return 0
 
 
+def _connect(args: argparse.Namespace) -> int:
+    from connectors import connect
+    from infra.config import load_config
+
+    cfg = load_config(args.config)
+    pg = cfg.postgres
+    settings = connect.SinkSettings(
+        jdbc_url=f"jdbc:postgresql://{cfg.host}:{pg.port}/{pg.database}", db_user=pg.user
+    )
+    configs = connect.render(settings)
+    if args.action == "apply":
+        states = connect.apply(cfg.connect_url, configs)
+    elif args.action == "delete":
+        gone = connect.delete(cfg.connect_url, [c["name"] for c in configs])
+        print(f"deleted {len(gone)} connector(s)")
+        return 0
+    else:
+        states = connect.status(cfg.connect_url, [c["name"] for c in configs])
+    print(connect.format_status(states))
+    ok = all(t["state"] == "RUNNING" for s in states for t in s["tasks"])
+    return 0 if ok else 3
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -62,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--config", help="stack YAML (default: $IVICA_STACK_CONFIG or infra/stack.yaml)"
     )
     st.set_defaults(func=_stack)
+    con = sub.add_parser("connect", help="Kafka Connect JDBC sinks (connectors/sinks/*.json)")
+    con.add_argument("action", choices=["apply", "status", "delete"])
+    con.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
+    con.set_defaults(func=_connect)
     db = sub.add_parser("db", help="PostgreSQL schema: migrations, privacy threshold")
     db.add_argument("action", choices=["migrate", "set-k"])
     db.add_argument("--k", type=int, default=5, help="set-k: smallest count shown (k-anonymity)")
@@ -78,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except StackError as exc:
+    except (StackError, ConnectError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

@@ -33,9 +33,10 @@ class JobSpec:
     output_topic: str
     sink_columns: tables.Columns
     sliding: bool = False
+    default_window_s: int | None = None  # else 60, or 300 when sliding
 
     def window(self, cfg: JobConfig) -> tuple[int, int]:
-        size = cfg.window_s or (300 if self.sliding else 60)
+        size = cfg.window_s or self.default_window_s or (300 if self.sliding else 60)
         if not self.sliding:
             if cfg.slide_s is not None:
                 raise ValueError(f"{self.name} is a tumbling-window job: --slide does not apply")

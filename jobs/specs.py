@@ -43,6 +43,15 @@ PEOPLE_COUNTER_SLIDING = JobSpec(
     sink_columns=PEOPLE_COLUMNS,
     sliding=True,
 )
+PEOPLE_COUNTER_HOURLY = JobSpec(
+    name="people_counter_hourly",
+    query="people_counter",
+    stream="person_detections",
+    input_topic=topics.PERSON_DETECTIONS,
+    output_topic=topics.PEOPLE_COUNTER_HOURLY,
+    sink_columns=PEOPLE_COLUMNS,
+    default_window_s=3600,
+)
 GENDER_COUNTER = JobSpec(
     name="gender_counter",
     query="gender_counter",
@@ -62,5 +71,11 @@ GENDER_COUNTER_SLIDING = JobSpec(
 )
 JOBS = {
     s.name: s
-    for s in (PEOPLE_COUNTER, PEOPLE_COUNTER_SLIDING, GENDER_COUNTER, GENDER_COUNTER_SLIDING)
+    for s in (
+        PEOPLE_COUNTER,
+        PEOPLE_COUNTER_SLIDING,
+        PEOPLE_COUNTER_HOURLY,
+        GENDER_COUNTER,
+        GENDER_COUNTER_SLIDING,
+    )
 }

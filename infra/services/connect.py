@@ -6,6 +6,7 @@ from infra.config import LIB_DIR
 from infra.proc import StackError
 from infra.services.base import Service, http_json, java_command
 from infra.services.kafka import kafka_classpath, log4j_opts
+from infra.services.postgres import PASSWORD_ENV, Postgres
 
 JDBC_SINK_CLASS = "io.debezium.connector.jdbc.JdbcSinkConnector"
 
@@ -45,6 +46,10 @@ class Connect(Service):
                 f"rest.advertised.port={port}",
                 f"plugin.path={plugins}",
                 "offset.flush.interval.ms=5000",
+                # Connector configs name secrets as ${env:NAME}; the worker resolves them.
+                "config.providers=env",
+                "config.providers.env.class="
+                "org.apache.kafka.common.config.provider.EnvVarConfigProvider",
                 "",
             ]
         )
@@ -52,6 +57,9 @@ class Connect(Service):
     def prepare(self) -> None:
         (self.dir / "connect-distributed.properties").write_text(self.properties())
         self._jvm = log4j_opts(self)
+
+    def env(self) -> dict[str, str]:
+        return {PASSWORD_ENV: Postgres(self.cfg).password()}
 
     def command(self) -> list[str]:
         return java_command(

@@ -1,0 +1,12 @@
+"""people_counter_hourly: people_counter on 1-hour windows, for exact unique people per hour.
+
+Modes and flags: docs/jobs.md, or `python -m jobs.people_counter_hourly --help`.
+"""
+
+import sys
+
+from jobs.runtime import run
+from jobs.specs import PEOPLE_COUNTER_HOURLY
+
+if __name__ == "__main__":
+    sys.exit(run(PEOPLE_COUNTER_HOURLY, sys.argv[1:]))

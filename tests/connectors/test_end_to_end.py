@@ -1,0 +1,143 @@
+"""Events → Kafka → Flink job → result topic → Kafka Connect JDBC sink → PostgreSQL.
+
+The rows must equal the plain-Python reference; replaying the same input leaves the table
+unchanged (upsert on the natural key); dead letters and late events land in their tables; a
+record the sink cannot read goes to Connect's dead-letter topic with the reason in headers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+import psycopg
+import pytest
+from kafka import KafkaConsumer
+
+from connectors import connect
+from edge_producer.simulate import simulate
+from infra.config import REPO_ROOT
+from tests.jobs.golden import expected
+from tests.jobs.launch import JobTopics, job_args
+from tests.jobs.reference import replay
+
+pytestmark = pytest.mark.integration
+
+PEOPLE_SQL = """
+SELECT site_id, camera_id,
+       to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_start,
+       to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_end,
+       avg_people, max_people, min_people, frames, unique_people
+FROM ivica.people_counter WHERE camera_id LIKE %s ORDER BY camera_id, window_start
+"""
+
+
+def _rows(dsn: str, query: str, *params) -> list[dict]:
+    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
+        return cur.execute(query, params).fetchall()
+
+
+def _wait_for(dsn: str, query: str, params: tuple, n: int, timeout_s: float = 90) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        rows = _rows(dsn, query, *params)
+        if len(rows) >= n or time.monotonic() > deadline:
+            return rows
+        time.sleep(1)
+
+
+def _backfill(kafka, topics: JobTopics, tmp_path, run: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs.people_counter", "--backfill",
+         *job_args(kafka, topics, tmp_path / run)],
+        capture_output=True, text=True, timeout=300, check=False, cwd=REPO_ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+def test_results_land_in_postgres_once(kafka, stack, database, tmp_path):
+    prefix = f"e2e{uuid.uuid4().hex[:6]}-"
+    stream = simulate(
+        seed=5, cameras=3, minutes=4, late_rate=0.01, malformed_rate=0.02, camera_prefix=prefix
+    ).person
+    topics = JobTopics.create(kafka, kafka.topic("in"), "people_counter")
+    connect_errors = kafka.topic("connect-errors")
+    settings = connect.SinkSettings(
+        jdbc_url=f"jdbc:postgresql://{database.host}:{database.port}/{database.database}",
+        db_user=stack.postgres.user,
+        topics={
+            "people_counter": topics.output,
+            "dead_letters": re.escape(topics.dlq),
+            "late_events": re.escape(topics.late),
+        },
+        connect_dlq_topic=connect_errors,
+        name_suffix=f"-{prefix[:-1]}",
+    )
+    wanted = {"people_counter", "dead_letters", "late_events"}
+    configs = [
+        c
+        for c in connect.render(settings)
+        if c["config"]["collection.name.format"].split(".")[1] in wanted
+    ]
+    states = connect.apply(stack.connect_url, configs)
+    try:
+        assert all(t["state"] == "RUNNING" for s in states for t in s["tasks"]), states
+        kafka.produce(topics.input, stream.lines)
+        _backfill(kafka, topics, tmp_path, "first")
+
+        exp = expected("people_counter", stream, closed_only=False)
+        rows = _wait_for(database.dsn, PEOPLE_SQL, (prefix + "%",), len(exp))
+        got = {(r["camera_id"], r["window_start"]): r for r in rows}
+        assert set(got) == set(exp)
+        for key, want in exp.items():
+            for name, value in want.items():
+                assert got[key][name] == pytest.approx(value, abs=1e-9), (key, name)
+
+        # Replay the same input: the same keys are upserted, nothing is added or changed.
+        _backfill(kafka, topics, tmp_path, "replay")
+        replayed = kafka.read(topics.output, expect=2 * len(exp), timeout_s=60)
+        assert len(replayed) == 2 * len(exp)
+        time.sleep(8)  # let the sink consume the replay
+        assert _rows(database.dsn, PEOPLE_SQL, prefix + "%") == rows
+
+        # Side outputs landed in their tables.
+        _, late, _ = replay(stream, 5.0)
+        dlq = _wait_for(
+            database.dsn,
+            "SELECT * FROM ivica.dead_letters WHERE __connect_topic = %s",
+            (topics.dlq,),
+            2 * len(stream.malformed),
+        )
+        assert sorted(r["payload"] for r in dlq) == sorted(2 * [b for _, b in stream.malformed])
+        late_rows = _wait_for(
+            database.dsn,
+            "SELECT * FROM ivica.late_events WHERE __connect_topic = %s",
+            (topics.late,),
+            2 * len(late),
+        )
+        assert len(late_rows) == 2 * len(late) and all(r["event_time"].tzinfo for r in late_rows)
+
+        # A record without the schema envelope: the sink sends it to its DLQ with the reason.
+        kafka.produce(topics.output, [("x", json.dumps({"camera_id": "x"}))])
+        consumer = KafkaConsumer(
+            connect_errors,
+            bootstrap_servers=kafka.bootstrap,
+            auto_offset_reset="earliest",
+            consumer_timeout_ms=60_000,
+        )
+        msg = next(iter(consumer))
+        consumer.close()
+        headers = {k: v.decode() for k, v in msg.headers}
+        assert "schema" in headers["__connect.errors.exception.message"].lower()
+        assert headers["__connect.errors.topic"] == topics.output
+        assert all(
+            t["state"] == "RUNNING"
+            for s in connect.status(stack.connect_url, [c["name"] for c in configs])
+            for t in s["tasks"]
+        )
+    finally:
+        connect.delete(stack.connect_url, [c["name"] for c in configs])
