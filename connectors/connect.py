@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 
 from contracts import topics
+from infra.config import StackConfig
 
 SINKS = Path(__file__).with_name("sinks")
 CONNECT_DLQ_TOPIC = "ivica.connect.errors"
@@ -48,6 +49,14 @@ class SinkSettings:
     topics: dict[str, str] = field(default_factory=dict)  # sink file stem -> topic or regex
     connect_dlq_topic: str = CONNECT_DLQ_TOPIC
     name_suffix: str = ""  # tests run several sets side by side
+
+
+def stack_settings(cfg: StackConfig) -> SinkSettings:
+    """Sink settings for the local stack's PostgreSQL."""
+    pg = cfg.postgres
+    return SinkSettings(
+        jdbc_url=f"jdbc:postgresql://{cfg.host}:{pg.port}/{pg.database}", db_user=pg.user
+    )
 
 
 def render(settings: SinkSettings) -> list[dict]:

@@ -41,7 +41,7 @@ class PostgresConfig(_Strict):
 class FlinkConfig(_Strict):
     rest_port: int = Field(8081, description="JobManager REST and web UI port.")
     rpc_port: int = Field(6123, description="JobManager RPC port.")
-    task_slots: int = Field(4, ge=1, description="Slots of the single TaskManager.")
+    task_slots: int = Field(8, ge=1, description="Slots of the single TaskManager.")
     jobmanager_memory: str = Field("1024m", description="jobmanager.memory.process.size")
     taskmanager_memory: str = Field("2048m", description="taskmanager.memory.process.size")
 

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from kafka import KafkaConsumer, KafkaProducer
 
+from connectors import connect
+from connectors.migrate import migrate
 from contracts import topics
 from contracts.connect import unwrap
 from edge_producer.simulate import simulate
@@ -22,8 +24,15 @@ from infra.config import REPO_ROOT, StackConfig
 from infra.proc import StackError
 from infra.services.base import http_json
 from infra.services.flink import flink_cli
+from infra.services.postgres import Postgres
 
-JOBS = ("people_counter", "people_counter_sliding", "gender_counter", "gender_counter_sliding")
+JOBS = (
+    "people_counter",
+    "people_counter_sliding",
+    "people_counter_hourly",
+    "gender_counter",
+    "gender_counter_sliding",
+)
 
 
 def submit(cfg: StackConfig, job: str, echo=print) -> None:
@@ -60,6 +69,9 @@ def submit(cfg: StackConfig, job: str, echo=print) -> None:
 
 def run_demo(cfg: StackConfig, minutes: int = 5, echo=print) -> None:
     stack.up(cfg, echo=echo)
+    migrate(Postgres(cfg).dsn(), echo=echo)
+    states = connect.apply(cfg.connect_url, connect.render(connect.stack_settings(cfg)))
+    echo(connect.format_status(states))
     for job in JOBS:
         submit(cfg, job, echo)
     start = _demo_start(cfg, minutes)

@@ -59,10 +59,7 @@ def _connect(args: argparse.Namespace) -> int:
     from infra.config import load_config
 
     cfg = load_config(args.config)
-    pg = cfg.postgres
-    settings = connect.SinkSettings(
-        jdbc_url=f"jdbc:postgresql://{cfg.host}:{pg.port}/{pg.database}", db_user=pg.user
-    )
+    settings = connect.stack_settings(cfg)
     configs = connect.render(settings)
     if args.action == "apply":
         states = connect.apply(cfg.connect_url, configs)
@@ -75,6 +72,24 @@ def _connect(args: argparse.Namespace) -> int:
     print(connect.format_status(states))
     ok = all(t["state"] == "RUNNING" for s in states for t in s["tasks"])
     return 0 if ok else 3
+
+
+def _superset(args: argparse.Namespace) -> int:
+    import dashboards
+    from infra.config import load_config
+
+    cfg = load_config(args.config)
+    if args.action == "bootstrap":
+        dashboards.bootstrap(cfg)
+    elif args.action == "import":
+        dashboards.import_bundle(cfg)
+    elif args.action == "export":
+        dashboards.export_bundle(cfg)
+    elif args.action == "serve":
+        dashboards.serve(cfg, args.port)
+    else:
+        dashboards.stop(cfg)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--k", type=int, default=5, help="set-k: smallest count shown (k-anonymity)")
     db.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     db.set_defaults(func=_db)
+    ss = sub.add_parser("superset", help="dashboards as code: local Superset and the bundle")
+    ss.add_argument("action", choices=["bootstrap", "import", "export", "serve", "stop"])
+    ss.add_argument("--port", type=int, default=8088, help="serve: web server port")
+    ss.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
+    ss.set_defaults(func=_superset)
     demo = sub.add_parser("demo", help="run the whole system on this machine")
     demo.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     demo.add_argument("--minutes", type=int, default=5, help="minutes of synthetic video")
