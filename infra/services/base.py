@@ -57,19 +57,12 @@ class Service(ABC):
         return bool(self.pids())
 
     def start(self) -> None:
-        if self.running():
-            wait_until(
-                self.healthy,
-                what=self.name,
-                timeout_s=self.cfg.timeouts.start_s,
-                log=self.log,
-                alive=self.running,
-            )
-            return
-        check_ports_free(self.name, self.cfg.host, self.ports)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.prepare()
-        spawn(self.command(), self.log, self.pidfile, self.env())
+        """Start unless running; either way, wait until healthy."""
+        if not self.running():
+            check_ports_free(self.name, self.cfg.host, self.ports)
+            self.dir.mkdir(parents=True, exist_ok=True)
+            self.prepare()
+            spawn(self.command(), self.log, self.pidfile, self.env())
         wait_until(
             self.healthy,
             what=self.name,

@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from infra.versions import load_versions
+
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
 COMPOSE_FILE = INFRA / "docker-compose.yml"
@@ -42,16 +44,7 @@ DOCKERFILE_DEFAULTED_ARG = re.compile(r"^\s*ARG\s+[A-Za-z_][A-Za-z0-9_]*\s*=", r
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and `#` comment lines are skipped."""
-    out: dict[str, str] = {}
-    for lineno, raw in enumerate(path.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        assert sep and key.strip() and value.strip(), f"{path}:{lineno}: not KEY=VALUE: {raw!r}"
-        out[key.strip()] = value.strip()
-    return out
+    return load_versions(path)
 
 
 def parse_properties(path: Path) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from infra.versions import load_versions
 from jobs.config import JobConfig, _parser, parse_args
 from jobs.specs import JOBS
 
@@ -69,16 +70,7 @@ DURATION_UNITS = {
 
 
 def parse_env_file(path: Path) -> dict[str, str]:
-    """KEY=VALUE lines; blank lines and `#` comment lines are skipped."""
-    out: dict[str, str] = {}
-    for lineno, raw in enumerate(path.read_text().splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        key, sep, value = line.partition("=")
-        assert sep and key.strip() and value.strip(), f"{path}:{lineno}: not KEY=VALUE: {raw!r}"
-        out[key.strip()] = value.strip()
-    return out
+    return load_versions(path)
 
 
 def load_documents(text: str, origin: str) -> list[dict[str, Any]]:
