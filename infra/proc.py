@@ -46,12 +46,18 @@ def log_tail(log: Path, lines: int = 15) -> str:
     return "\n".join("    " + line for line in text)
 
 
-def read_pid(pidfile: Path) -> int | None:
+def read_pids(pidfile: Path) -> list[int]:
+    """The live pids listed in a pid file (Flink's daemon script appends one per start)."""
     try:
-        pid = int(pidfile.read_text().split()[0])
-    except (FileNotFoundError, ValueError, IndexError):
-        return None
-    return pid if pid_alive(pid) else None
+        text = pidfile.read_text()
+    except FileNotFoundError:
+        return []
+    return [int(w) for w in text.split() if w.isdigit() and pid_alive(int(w))]
+
+
+def read_pid(pidfile: Path) -> int | None:
+    pids = read_pids(pidfile)
+    return pids[0] if pids else None
 
 
 def pid_alive(pid: int) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from infra.config import StackConfig
-from infra.proc import StackError, check_ports_free, read_pid, stop_pid, wait_until
+from infra.proc import StackError, check_ports_free, read_pids, stop_pid, wait_until
 from infra.services.base import Service, http_json
 
 
@@ -66,6 +66,9 @@ class Flink(Service):
             "rest.bind-address": h,
             "rest.port": f.rest_port,
             "env.pid.dir": str(self.dir / "pid"),
+            # A local cluster: notice a dead TaskManager in seconds, not the default 50 s.
+            "heartbeat.interval": 2000,
+            "heartbeat.timeout": 15000,
             "execution.checkpointing.dir": (self.dir / "checkpoints").as_uri(),
             "python.executable": sys.executable,
             "python.client.executable": sys.executable,
@@ -92,7 +95,27 @@ class Flink(Service):
         return [str(flink_home() / "bin" / "start-cluster.sh")]
 
     def pids(self) -> list[int]:
-        return [p for f in (self.dir / "pid").glob("*.pid") for p in [read_pid(f)] if p is not None]
+        return [p for f in sorted((self.dir / "pid").glob("*.pid")) for p in read_pids(f)]
+
+    def taskmanager_pids(self) -> list[int]:
+        return [p for f in (self.dir / "pid").glob("*taskexecutor*.pid") for p in read_pids(f)]
+
+    def add_taskmanager(self) -> None:
+        """Start one more TaskManager (after one died, say) and wait until it registers."""
+        before = set(self.taskmanager_pids())
+        subprocess.run(
+            [str(flink_home() / "bin" / "taskmanager.sh"), "start"],
+            env=self._full_env(),
+            capture_output=True,
+            check=True,
+            start_new_session=True,
+        )
+        wait_until(
+            lambda: bool(set(self.taskmanager_pids()) - before) and self.healthy(),
+            what="taskmanager",
+            timeout_s=self.cfg.timeouts.start_s,
+            log=self._newest_log(),
+        )
 
     def healthy(self) -> bool:
         overview = http_json(f"{self.address}/overview")
