@@ -1,0 +1,446 @@
+"""Dashboards as code, end to end: bundle → Superset → chart data API → a real browser.
+
+Superset runs from .venv-superset with its state in state/test-superset (port 18088) against
+the test stack's PostgreSQL, connecting as the read-only ivica_dashboard role.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import secrets
+import shutil
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+
+import dashboards
+from dashboards import settings
+from dashboards.bundle import load_dir
+from infra.config import REPO_ROOT, StackConfig
+
+PORT = 18088
+STATE = REPO_ROOT / "state" / "test-superset"
+ARTIFACTS = REPO_ROOT / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DASHBOARD_SLUG = "ivica-live-demographics"
+K = 5
+
+
+# ---------------------------------------------------------------- helpers
+
+
+class Api:
+    """A logged-in REST client: JWT for reads, session cookie + CSRF token for writes."""
+
+    def __init__(self, base: str, user: str, password: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        login = {"username": user, "password": password, "provider": "db", "refresh": False}
+        self.token = self.call("POST", "/api/v1/security/login", login)[1]["access_token"]
+        self.csrf = self.call("GET", "/api/v1/security/csrf_token/")[1]["result"]
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Referer": self.base}
+        if getattr(self, "token", None):
+            headers["Authorization"] = f"Bearer {self.token}"
+        if getattr(self, "csrf", None):
+            headers["X-CSRFToken"] = self.csrf
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with self.opener.open(req, timeout=120) as resp:
+                return resp.status, json.loads(resp.read() or b"null")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(errors="replace")
+
+    def get(self, path: str) -> Any:
+        status, body = self.call("GET", path)
+        assert status == 200, f"GET {path}: {status} {body}"
+        return body
+
+    def charts(self) -> list[dict[str, Any]]:
+        return self.get(f"/api/v1/dashboard/{DASHBOARD_SLUG}/charts")["result"]
+
+    def chart_id(self, name: str) -> int:
+        return next(c["id"] for c in self.charts() if c["slice_name"] == name)
+
+
+@dataclass(frozen=True)
+class Seeded:
+    cameras: list[str]
+    silent_camera: str
+    k_camera: str
+    sub_k_windows: list[datetime]
+
+
+def _minute(dt: datetime) -> datetime:
+    return dt.replace(second=0, microsecond=0)
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def seeded(database) -> Iterator[Seeded]:
+    """Realistic rows in every result table, under camera ids no other test uses."""
+    tag = secrets.token_hex(3)
+    sites = [f"dash-{tag}-site-a", f"dash-{tag}-site-b"]
+    cams = [f"dash-{tag}-cam-{i}" for i in range(4)]
+    site_of = {c: sites[i % 2] for i, c in enumerate(cams)}
+    silent, k_cam = cams[3], cams[2]
+    now = _minute(datetime.now(UTC))
+    minutes = [now - timedelta(minutes=m) for m in range(40, 0, -1)]
+    people, sliding, gender = [], [], []
+    for ci, cam in enumerate(cams):
+        # The silent camera stopped 20 minutes ago.
+        cam_minutes = minutes[:20] if cam == silent else minutes
+        for mi, start in enumerate(cam_minutes):
+            avg = 2 + ci + (mi % 7) * 0.5
+            people.append(
+                (
+                    site_of[cam],
+                    cam,
+                    start,
+                    start + timedelta(minutes=1),
+                    avg,
+                    int(avg) + 2,
+                    max(int(avg) - 1, 0),
+                    300,
+                    3 + ci + mi % 4,
+                )
+            )
+            if mi >= 4:
+                sliding.append(
+                    (
+                        site_of[cam],
+                        cam,
+                        start - timedelta(minutes=4),
+                        start + timedelta(minutes=1),
+                        avg * 0.9,
+                        int(avg) + 3,
+                        0,
+                        1500,
+                        8 + ci,
+                    )
+                )
+            # Busy cameras have enough votes; k_cam's first 10 minutes have fewer than k.
+            if cam == k_cam and mi < 10:
+                men, women = 3, 2
+            else:
+                men, women = 6 + (mi % 5), 5 + (ci + mi) % 6
+            gender.append((site_of[cam], cam, start, start + timedelta(minutes=1), men, women, 1))
+    hour = now.replace(minute=0)
+    hourly = [
+        (
+            site_of[c],
+            c,
+            hour - timedelta(hours=h),
+            hour - timedelta(hours=h - 1),
+            3.5,
+            9,
+            0,
+            18000,
+            40 + 7 * i + h,
+        )
+        for i, c in enumerate(cams)
+        for h in range(3)
+    ]
+    topic = f"dash-{tag}"
+    dead = [
+        (f"{topic}.dlq", 0, o, "people_counter", reason, '{"people_count": "3"}')
+        for o, reason in enumerate(["people_count: missing or not an int"] * 3 + ["invalid JSON"])
+    ]
+    late = [
+        (
+            f"{topic}.late",
+            0,
+            o,
+            "people_counter",
+            cams[o % 2],
+            now - timedelta(minutes=9),
+            now - timedelta(minutes=8),
+            "{}",
+        )
+        for o in range(5)
+    ]
+    cols9 = (
+        "(site_id, camera_id, window_start, window_end, avg_people, max_people, min_people, "
+        "frames, unique_people)"
+    )
+    with psycopg.connect(database.dsn) as conn, conn.cursor() as cur:
+        cur.execute("SELECT k_min FROM ivica.privacy")
+        assert cur.fetchone()[0] == K, "the tests expect the default k = 5"
+        for table, rows in (
+            ("people_counter", people),
+            ("people_counter_sliding", sliding),
+            ("people_counter_hourly", hourly),
+        ):
+            cur.executemany(
+                f"INSERT INTO ivica.{table} {cols9} VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s)", rows
+            )
+        cur.executemany(
+            "INSERT INTO ivica.gender_counter (site_id, camera_id, window_start, window_end, "
+            "men, women, unknown) VALUES (%s,%s,%s,%s,%s,%s,%s)",
+            gender,
+        )
+        cur.executemany(
+            "INSERT INTO ivica.dead_letters (__connect_topic, __connect_partition, "
+            "__connect_offset, job, reason, payload) VALUES (%s,%s,%s,%s,%s,%s)",
+            dead,
+        )
+        cur.executemany(
+            "INSERT INTO ivica.late_events (__connect_topic, __connect_partition, "
+            "__connect_offset, job, camera_id, event_time, watermark_at, payload) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s)",
+            late,
+        )
+    yield Seeded(cams, silent, k_cam, minutes[:10])
+    with psycopg.connect(database.dsn) as conn:
+        for table in (
+            "people_counter",
+            "people_counter_sliding",
+            "people_counter_hourly",
+            "gender_counter",
+            "late_events",
+        ):
+            conn.execute(f"DELETE FROM ivica.{table} WHERE camera_id = ANY(%s)", (cams,))
+        conn.execute("DELETE FROM ivica.dead_letters WHERE __connect_topic = %s", (f"{topic}.dlq",))
+
+
+@pytest.fixture(scope="module")
+def superset_env(database) -> Iterator[dict[str, str]]:
+    env = {
+        settings.SECRET_KEY_ENV: secrets.token_urlsafe(48),
+        settings.ADMIN_USER_ENV: "admin",
+        settings.ADMIN_PASSWORD_ENV: secrets.token_urlsafe(16),
+        "IVICA_DASHBOARD_PASSWORD": database.dashboard_password,
+    }
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    yield env
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+@pytest.fixture(scope="module")
+def superset(stack: StackConfig, superset_env, seeded) -> Iterator[StackConfig]:
+    """Superset bootstrapped from scratch (bundle imported) and serving on PORT."""
+    cfg = stack.model_copy(update={"state_dir": STATE})
+    dashboards.stop(cfg, echo=lambda _: None)
+    shutil.rmtree(STATE, ignore_errors=True)
+    dashboards.bootstrap(cfg, echo=print)
+    try:
+        dashboards.serve(cfg, PORT, echo=print)
+        yield cfg
+    finally:
+        dashboards.stop(cfg, echo=print)
+
+
+@pytest.fixture(scope="module")
+def api(superset: StackConfig, superset_env) -> Api:
+    return Api(f"http://{superset.host}:{PORT}", "admin", superset_env[settings.ADMIN_PASSWORD_ENV])
+
+
+# ---------------------------------------------------------------- tests
+
+
+@pytest.mark.integration
+def test_every_chart_returns_rows(api: Api) -> None:
+    bundle = load_dir(settings.BUNDLE_DIR)
+    expected = {d["slice_name"] for p, d in bundle.items() if p.startswith("charts/")}
+    charts = api.charts()
+    assert {c["slice_name"] for c in charts} == expected
+    for chart in charts:
+        status, body = api.call("GET", f"/api/v1/chart/{chart['id']}/data/")
+        assert status == 200, f"{chart['slice_name']}: {status} {body}"
+        rows = sum(r["rowcount"] for r in body["result"])
+        assert rows >= 1, f"{chart['slice_name']}: no rows"
+
+
+@pytest.mark.integration
+def test_silent_camera_is_visible(api: Api, seeded: Seeded) -> None:
+    body = api.get(f"/api/v1/chart/{api.chart_id('Camera health')}/data/")
+    rows = {r["camera_id"]: r for r in body["result"][0]["data"]}
+    assert rows[seeded.silent_camera]["silent_minutes"] >= 19
+    assert rows[seeded.cameras[0]]["silent_minutes"] <= 1
+
+
+@pytest.mark.integration
+def test_gender_counts_below_k_are_suppressed(api: Api, seeded: Seeded) -> None:
+    """The gender chart's own query, narrowed to one camera as the camera filter does."""
+    chart = api.get(f"/api/v1/chart/{api.chart_id('Men and women')}")["result"]
+    qc = json.loads(chart["query_context"])
+    qc["datasource"] = {
+        "id": json.loads(chart["params"])["datasource"].split("__")[0],
+        "type": "table",
+    }
+    query = qc["queries"][0]
+    query["filters"].append({"col": "camera_id", "op": "IN", "val": [seeded.k_camera]})
+    query["post_processing"] = []  # the raw rows, one per minute
+    status, body = api.call("POST", "/api/v1/chart/data", qc)
+    assert status == 200, body
+    rows = {
+        datetime.fromtimestamp(r["window_start"] / 1000, UTC): r for r in body["result"][0]["data"]
+    }
+    assert len(rows) == 40
+    for start, row in rows.items():
+        if start in seeded.sub_k_windows:
+            assert row["Men"] is None and row["Women"] is None, row
+        else:
+            assert row["Men"] >= K and row["Women"] >= K, row
+    share = api.get(f"/api/v1/chart/{api.chart_id('Women share')}/data/")
+    assert share["result"][0]["rowcount"] >= 1
+
+
+@pytest.mark.integration
+def test_dashboard_renders_in_chromium(superset: StackConfig, superset_env, seeded) -> None:
+    if not CHROMIUM.is_file():
+        pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    base = f"http://{superset.host}:{PORT}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            page.goto(f"{base}/login/")
+            page.fill("#username", "admin")
+            page.fill("#password", superset_env[settings.ADMIN_PASSWORD_ENV])
+            page.click("[data-test=login-button]")
+            page.wait_for_url(lambda u: "/login" not in u, timeout=30_000)
+            page.goto(f"{base}/superset/dashboard/{DASHBOARD_SLUG}/")
+            holders = page.locator(".dashboard-component-chart-holder")
+            holders.first.wait_for(timeout=60_000)
+            n_charts = len([p for p in load_dir(settings.BUNDLE_DIR) if p.startswith("charts/")])
+            page.wait_for_function(
+                """n => {
+                  const h = document.querySelectorAll('.dashboard-component-chart-holder');
+                  if (h.length < n) return false;
+                  const busy = '.loading, [data-test=loading-indicator]';
+                  const drawn = 'canvas, svg, table, .header-line, .big-number, '
+                    + '.ant-alert, [role=alert], .ant-empty';
+                  return [...h].every(c => !c.querySelector(busy) && c.querySelector(drawn));
+                }""",
+                arg=n_charts,
+                timeout=90_000,
+            )
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)  # let ECharts finish its entry animation
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
+            assert holders.count() == n_charts
+            errors = page.locator(
+                ".dashboard-component-chart-holder :is(.ant-alert-error, [role=alert], "
+                "[data-test=error-tooltip], .alert-danger)"
+            )
+            # Chart text outside data tables (a DLQ reason may well say "error").
+            texts = page.evaluate(
+                """() => [...document.querySelectorAll('.dashboard-component-chart-holder')]
+                  .map(h => { const c = h.cloneNode(true);
+                              c.querySelectorAll('table').forEach(t => t.remove());
+                              return c.textContent; })"""
+            )
+            bad = ("Unexpected error", "Error", "No results", "There was an issue")
+            texts = [t for t in texts if any(b in t for b in bad)]
+            assert errors.count() == 0, errors.all_inner_texts()
+            assert not texts, texts
+            # Every time series drew something, every table has rows.
+            assert page.locator(".dashboard-component-chart-holder canvas").count() >= 6
+            assert page.locator(".dashboard-component-chart-holder table tbody tr").count() >= 4
+        finally:
+            browser.close()
+
+
+@pytest.mark.integration
+def test_reimport_overwrites_changed_charts(
+    superset: StackConfig, api: Api, tmp_path: Path
+) -> None:
+    edited = tmp_path / "bundle"
+    shutil.copytree(settings.BUNDLE_DIR, edited)
+    path = edited / "charts" / "women_share.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["description"] = "edited in a test"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    chart_id = api.chart_id("Women share")
+    dashboards.import_bundle(superset, edited, echo=print)
+    assert api.get(f"/api/v1/chart/{chart_id}")["result"]["description"] == "edited in a test"
+    dashboards.import_bundle(superset, echo=print)
+    original = yaml.safe_load((settings.BUNDLE_DIR / "charts" / "women_share.yaml").read_text())
+    assert api.get(f"/api/v1/chart/{chart_id}")["result"]["description"] == original["description"]
+    assert api.chart_id("Women share") == chart_id  # updated in place, not duplicated
+    assert len(api.charts()) == len(list((settings.BUNDLE_DIR / "charts").glob("*.yaml")))
+
+
+@pytest.mark.integration
+def test_export_round_trip(superset: StackConfig, tmp_path: Path) -> None:
+    """After import (and a browser visit), an export reproduces the bundle exactly."""
+    copy = tmp_path / "bundle"
+    shutil.copytree(settings.BUNDLE_DIR, copy)
+    changed = dashboards.export_bundle(superset, copy, echo=print)
+    assert changed == []
+    assert load_dir(copy) == load_dir(settings.BUNDLE_DIR)
+    # No secret and no address in what export writes.
+    db = (copy / "databases" / "ivica.yaml").read_text()
+    assert "{{pg_host}}:{{pg_port}}/{{pg_database}}" in db
+    assert os.environ["IVICA_DASHBOARD_PASSWORD"] not in "".join(
+        p.read_text() for p in copy.rglob("*.yaml")
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "   ",
+        "CHANGE_ME_TO_A_COMPLEX_RANDOM_SECRET",
+        "thisISaSECRET_1234",
+        "thisISaSECRET_1234-but-made-longer-than-32-chars",
+        "short-but-random-7f3a",
+    ],
+)
+def test_bootstrap_refuses_weak_secret_key(
+    key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(settings.SECRET_KEY_ENV, key)
+    monkeypatch.setenv(settings.ADMIN_PASSWORD_ENV, "x" * 16)
+    monkeypatch.setenv("IVICA_DASHBOARD_PASSWORD", "x" * 16)
+    cfg = StackConfig.model_validate({"state_dir": str(tmp_path / "state")})
+    with pytest.raises(settings.SupersetSettingsError, match=settings.SECRET_KEY_ENV):
+        dashboards.bootstrap(cfg, echo=print)
+    assert not (tmp_path / "state").exists(), "bootstrap wrote files before refusing"
+
+
+def test_bootstrap_needs_admin_password(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(settings.SECRET_KEY_ENV, secrets.token_urlsafe(48))
+    monkeypatch.delenv(settings.ADMIN_PASSWORD_ENV, raising=False)
+    cfg = StackConfig.model_validate({"state_dir": str(tmp_path / "state")})
+    with pytest.raises(settings.SupersetSettingsError, match=settings.ADMIN_PASSWORD_ENV):
+        dashboards.bootstrap(cfg, echo=print)
+    assert not (tmp_path / "state").exists()
