@@ -17,6 +17,7 @@ import argparse
 import sys
 import time
 
+from contracts import topics
 from jobs import tables
 from jobs.config import JobConfig, parse_args
 from jobs.runtime import JobSpec, table_env
@@ -29,7 +30,7 @@ def spec_for(sink: str) -> JobSpec:
         name=f"passthrough_{sink}",
         query="",  # no SQL file: the single INSERT is below
         stream="person_detections",
-        input_topic="ivica.person_detections.v1",
+        input_topic=topics.PERSON_DETECTIONS,
         output_topic="ivica.bench.passthrough",
         sink_columns=[("payload", "STRING")],
     )
@@ -62,7 +63,9 @@ def main(argv: list[str]) -> int:
     in_topic = cfg.topics.input or spec.input_topic
     t_env.execute_sql(tables.raw_source_ddl(spec.stream, cfg, spec.name, in_topic))
     t_env.execute_sql(sink_ddl(ours.sink, cfg, cfg.topics.output or spec.output_topic))
-    result = t_env.execute_sql("INSERT INTO passthrough_out SELECT payload FROM person_detections_raw")
+    result = t_env.execute_sql(
+        "INSERT INTO passthrough_out SELECT payload FROM person_detections_raw"
+    )
     client = result.get_job_client()
     print(f"{spec.name}: job {client.get_job_id() if client else '?'}", file=sys.stderr, flush=True)
     if t_env.get_config().get("execution.attached", "true") == "true":

@@ -44,6 +44,10 @@ class FlinkConfig(_Strict):
     task_slots: int = Field(8, ge=1, description="Slots of the single TaskManager.")
     jobmanager_memory: str = Field("1024m", description="jobmanager.memory.process.size")
     taskmanager_memory: str = Field("2048m", description="taskmanager.memory.process.size")
+    extra: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description="More Flink configuration keys, e.g. metrics.fetcher.update-interval: 500.",
+    )
 
 
 class Timeouts(_Strict):

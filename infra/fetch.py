@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 
 from infra.config import LIB_DIR, REPO_ROOT
@@ -41,6 +42,8 @@ def fetch(force: bool = False) -> bool:
         *(f"-D{k}={v}" for k, v in props.items()),
         "package",
     ]
+    for sub in ("kafka", "flink", "connect-plugins"):  # no JAR of an older version stays
+        shutil.rmtree(LIB_DIR / sub, ignore_errors=True)
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise StackError(

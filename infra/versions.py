@@ -27,6 +27,7 @@ def maven_properties(versions: dict[str, str] | None = None) -> dict[str, str]:
     return {
         "kafka.version": v["KAFKA_VERSION"],
         "log4j.version": v["LOG4J_VERSION"],
+        "slf4j.version": v["SLF4J_VERSION"],
         "flink.kafka.connector.version": v["FLINK_KAFKA_CONNECTOR_VERSION"],
         "debezium.version": v["DEBEZIUM_VERSION"],
     }

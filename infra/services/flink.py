@@ -72,6 +72,7 @@ class Flink(Service):
             "execution.checkpointing.dir": (self.dir / "checkpoints").as_uri(),
             "python.executable": sys.executable,
             "python.client.executable": sys.executable,
+            **f.extra,
         }
 
     def prepare(self) -> None:

@@ -1,0 +1,604 @@
+"""Throughput and window latency of the jobs on a Flink standalone cluster (not a test).
+
+    .venv/bin/python -m bench.jobs_throughput [--events 200000] [--jobs people_counter ...]
+        [--skip-latency] [--latency-seconds 150] [--keep-stack]
+
+Runs on its own stack (`state/bench-stack`, Kafka 24092, Flink 24081, ...), so it never touches
+a developer's default stack or the test stack. It prints figures and ratios; see bench/README.md.
+
+1. Produces N synthetic person events (and the gender events of the same simulation) into fresh
+   topics.
+2. Throughput: each job as a bounded backfill run, Kafka to Kafka, between two ceilings run the
+   same way: a pass-through job (same source table, raw records copied to an exactly-once Kafka
+   sink) and the same with a blackhole sink. Rate = source records between the moments the
+   source passed 10% and 90% of its input / the time between them (no start-up, no tail).
+3. Latency: people_counter live; events produced in real time; for each window, the time from
+   its close (window_end + watermark delay) to the output record being written and committed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import math
+import os
+import platform
+import random
+import re
+import subprocess
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+from tqdm import tqdm
+
+from contracts.timefmt import format_ts
+from edge_producer.simulate import simulate
+from infra import stack
+from infra.config import REPO_ROOT, StackConfig
+from infra.services.flink import Flink, flink_cli
+from jobs.specs import JOBS
+
+# The JobManager refreshes the metrics it serves over REST every 10 s by default; a backfill of
+# 200k events through the pass-through lasts about 5 s. The bench cluster refreshes every 0.5 s.
+FLINK_SETTINGS = {"metrics.fetcher.update-interval": 500}
+# Ports below Linux's ephemeral range (32768-60999), where client connections cannot hold them.
+BENCH_STACK = {
+    "state_dir": str(REPO_ROOT / "state" / "bench-stack"),
+    "kafka": {"port": 24092, "controller_port": 24093},
+    "connect": {"port": 24083},
+    "postgres": {"port": 24432},
+    "flink": {"rest_port": 24081, "rpc_port": 24123, "extra": FLINK_SETTINGS},
+}
+POLL_S = 0.5
+MIN_SAMPLES = 3  # metric samples between the 10% and 90% crossings for a trustworthy rate
+FPS = 5.0
+SIM_MINUTES = 10.0
+RUN_TIMEOUT_S = 1800.0
+LATENCY_DELAY_S = 2.0
+LATENCY_CHECKPOINT_S = 1.0
+TERMINAL = {"FINISHED", "FAILED", "CANCELED"}
+# The live output topic stamps each record with the broker's append time: the sink's write time.
+LOG_APPEND_TIME = {"message.timestamp.type": "LogAppendTime"}
+
+
+# --- stack -----------------------------------------------------------------------------------
+
+
+def bring_up(cfg: StackConfig) -> None:
+    stack.up(cfg, echo=lambda m: print(f"  {m}", flush=True))
+    if flink_setting(cfg, "metrics.fetcher.update-interval") != "500":
+        print("  flink: an older bench cluster without the metrics setting; restarting", flush=True)
+        Flink(cfg).stop()
+        stack.up(cfg, echo=lambda m: print(f"  {m}", flush=True))
+
+
+def flink_setting(cfg: StackConfig, key: str) -> str | None:
+    rows = rest_get(cfg, "/jobmanager/config")
+    return next((r["value"] for r in rows if r["key"] == key), None)
+
+
+# --- Flink REST ------------------------------------------------------------------------------
+
+
+def rest_get(cfg: StackConfig, path: str) -> Any:
+    with urllib.request.urlopen(f"{cfg.flink_rest_url}{path}", timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def cancel_job(cfg: StackConfig, job_id: str) -> None:
+    req = urllib.request.Request(f"{cfg.flink_rest_url}/jobs/{job_id}?mode=cancel", method="PATCH")
+    urllib.request.urlopen(req, timeout=10).close()
+
+
+def cancel_leftovers(cfg: StackConfig) -> None:
+    for job in rest_get(cfg, "/jobs/overview")["jobs"]:
+        if job["state"] not in TERMINAL:
+            print(f"  cancelling leftover job {job['name']} ({job['jid']})", flush=True)
+            cancel_job(cfg, job["jid"])
+
+
+def failure_reason(cfg: StackConfig, job_id: str) -> str:
+    exc = rest_get(cfg, f"/jobs/{job_id}/exceptions")
+    entries = exc.get("exceptionHistory", {}).get("entries") or [{}]
+    text = exc.get("root-exception") or entries[0].get("stacktrace") or "(no exception reported)"
+    return text.strip().splitlines()[0][:300]
+
+
+def submit(cfg: StackConfig, script: str, args: list[str]) -> str:
+    """`flink run -d -py <script>` against the bench cluster; returns the job id."""
+    cmd, env = flink_cli(cfg)
+    done = subprocess.run(
+        [*cmd, "run", "-d", "-m", cfg.flink_jobmanager, "-py", script, *args],
+        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=REPO_ROOT,
+    )  # fmt: skip
+    out = done.stdout + done.stderr
+    found = re.search(r"JobID ([0-9a-f]{32})", out)
+    if done.returncode != 0 or not found:
+        raise RuntimeError(f"flink run {script} failed:\n{out[-3000:]}")
+    return found.group(1)
+
+
+def source_vertices(job: dict) -> set[str]:
+    """Vertices without inputs in the job plan: the sources."""
+    return {n["id"] for n in job["plan"]["nodes"] if not n.get("inputs")}
+
+
+# --- Kafka -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Inputs:
+    person_topic: str
+    gender_topic: str
+    counts: dict[str, int]  # stream -> records in its topic
+    produce_rate: float
+
+
+class Topics:
+    """Fresh topics for one bench run, deleted at the end."""
+
+    def __init__(self, cfg: StackConfig) -> None:
+        self.admin = KafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
+        self.tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        self.created: list[str] = []
+
+    def new(self, hint: str, **configs: str) -> str:
+        name = f"bench.{self.tag}.{hint}"
+        self.admin.create_topics([NewTopic(name, 1, 1, topic_configs=configs)])
+        self.created.append(name)
+        return name
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.admin.delete_topics(self.created)
+        self.admin.close()
+
+
+def produce_inputs(cfg: StackConfig, topics: Topics, events: int) -> Inputs:
+    cameras = max(1, round(events / (FPS * 60 * SIM_MINUTES)))
+    minutes = events / (cameras * FPS * 60)
+    print(f"simulating {cameras} cameras x {minutes:.2f} min at {FPS:g} fps ...", flush=True)
+    streams = simulate(
+        seed=11, cameras=cameras, minutes=minutes, fps=FPS, idle_after_s=None,
+        malformed_rate=0.01, late_rate=0.0,
+    )  # fmt: skip
+    plan = {
+        "person_detections": (topics.new("person_detections"), streams.person.lines),
+        "gender_classifications": (topics.new("gender_classifications"), streams.gender.lines),
+    }
+    total = sum(len(lines) for _, lines in plan.values())
+    producer = KafkaProducer(
+        bootstrap_servers=cfg.kafka_bootstrap, acks=1, linger_ms=20, batch_size=1 << 20
+    )
+    start = time.perf_counter()
+    with tqdm(total=total, unit="ev", desc="producing", mininterval=1.0) as bar:
+        for topic, lines in plan.values():
+            for i, (camera, line) in enumerate(lines, 1):
+                producer.send(topic, key=camera.encode(), value=line.encode())
+                if i % 5000 == 0:
+                    bar.update(5000)
+            bar.update(len(lines) % 5000)
+        producer.flush()
+    rate = total / (time.perf_counter() - start)
+    producer.close()
+    counts = {stream: len(lines) for stream, (_, lines) in plan.items()}
+    return Inputs(plan["person_detections"][0], plan["gender_classifications"][0], counts, rate)
+
+
+# --- throughput ------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    label: str  # what the summary calls it
+    script: str
+    stream: str
+    extra: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    label: str
+    records: int
+    state: str
+    rate: float | None  # ev/s between 10% and 90% of the input
+    submit_s: float  # `flink run` started -> returned (client start-up, planning, upload)
+    wall_s: float  # `flink run` started -> job FINISHED
+    job_s: float  # the job's own duration (REST `duration`)
+    note: str = ""
+
+
+def crossing(samples: list[tuple[float, int]], level: float) -> float | None:
+    """When the count first reached `level`, interpolated between the samples around it."""
+    for (t0, c0), (t1, c1) in itertools.pairwise(samples):
+        if c0 < level <= c1:
+            return t0 + (t1 - t0) * (level - c0) / (c1 - c0)
+    return None
+
+
+def processing_rate(samples: list[tuple[float, int]], total: int) -> tuple[float | None, int]:
+    """Rate between the 10% and 90% crossings, and how many samples fell between them."""
+    t10, t90 = crossing(samples, 0.1 * total), crossing(samples, 0.9 * total)
+    if t10 is None or t90 is None or t90 <= t10:
+        return None, 0
+    return 0.8 * total / (t90 - t10), sum(1 for t, _ in samples if t10 < t < t90)
+
+
+def follow(cfg: StackConfig, job_id: str, total: int, started: float, submit_s: float) -> RunResult:
+    """Poll the job every POLL_S until it ends; sample its source vertices' read-records."""
+    samples: list[tuple[float, int]] = []  # (time of the answer, records read), while RUNNING
+    deadline = started + RUN_TIMEOUT_S
+    while True:
+        job = rest_get(cfg, f"/jobs/{job_id}")
+        now = time.time()
+        sources = source_vertices(job)
+        read = sum(v["metrics"]["read-records"] for v in job["vertices"] if v["id"] in sources)
+        if job["state"] in TERMINAL:
+            break
+        if job["state"] == "RUNNING":
+            samples.append((now, read))
+        if now > deadline:
+            cancel_job(cfg, job_id)
+            return RunResult("", read, "TIMEOUT", None, submit_s, now - started, 0.0, "cancelled")
+        time.sleep(POLL_S)
+    wall = job["timestamps"].get("FINISHED", 0) / 1000 or now
+    finished = job["state"] == "FINISHED"
+    rate, inside = processing_rate(samples, total) if finished else (None, 0)
+    notes = [failure_reason(cfg, job_id)] if job["state"] == "FAILED" else []
+    if finished and read != total:
+        notes.append(f"source read {read:,} of {total:,} records")
+    if finished and rate is None:
+        notes.append("finished before the metrics showed 10% and 90% read: use more --events")
+    elif finished and inside < MIN_SAMPLES:
+        notes.append(f"coarse: {inside} samples between 10% and 90%, use more --events")
+    job_s = job["duration"] / 1000
+    return RunResult(
+        "", read, job["state"], rate, submit_s, wall - started, job_s, "; ".join(notes)
+    )
+
+
+def backfill_args(cfg: StackConfig, topics: Topics, inputs: Inputs, run: Run, n: int) -> list[str]:
+    hint = f"{n}.{run.label}"
+    in_topic = inputs.person_topic if run.stream == "person_detections" else inputs.gender_topic
+    return [
+        "--backfill", "--bootstrap", cfg.kafka_bootstrap, "--input-topic", in_topic,
+        "--output-topic", topics.new(f"{hint}.out"), "--dlq-topic", topics.new(f"{hint}.dlq"),
+        "--late-topic", topics.new(f"{hint}.late"), "--group-id", f"bench-{topics.tag}-{hint}",
+        "--checkpoint-interval", "5", *run.extra,
+    ]  # fmt: skip
+
+
+def run_plan(jobs: list[str]) -> list[Run]:
+    """Ceilings, the jobs, the ceilings again (in mirrored order), so drift hits both sides."""
+    kafka = Run(
+        "pass-through", "bench/passthrough_job.py", "person_detections", ["--sink", "kafka"]
+    )
+    hole = Run(
+        "blackhole", "bench/passthrough_job.py", "person_detections", ["--sink", "blackhole"]
+    )
+    job_runs = [Run(j, f"jobs/{j}.py", JOBS[j].stream) for j in jobs]
+    return [kafka, hole, *job_runs, hole, kafka]
+
+
+def throughput(
+    cfg: StackConfig, topics: Topics, inputs: Inputs, jobs: list[str]
+) -> list[RunResult]:
+    plan = run_plan(jobs)
+    results = []
+    for n, run in enumerate(plan, 1):
+        total = inputs.counts[run.stream]
+        print(f"[{n}/{len(plan)}] {run.label}: backfill of {total:,} {run.stream} ...", flush=True)
+        args = backfill_args(cfg, topics, inputs, run, n)
+        started = time.time()
+        job_id = submit(cfg, run.script, args)
+        submit_s = time.time() - started
+        print(f"        submitted as {job_id} in {submit_s:.1f}s", flush=True)
+        result = follow(cfg, job_id, total, started, submit_s)
+        result.label = run.label
+        results.append(result)
+        print(f"        {describe(result)}", flush=True)
+    return results
+
+
+def describe(r: RunResult) -> str:
+    rate = f"{r.rate:,.0f} ev/s" if r.rate else "no rate"
+    text = f"{r.state}: {rate}, {r.records:,} records, wall {r.wall_s:.1f}s, job {r.job_s:.1f}s"
+    return f"{text} ({r.note})" if r.note else text
+
+
+# --- latency ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Window:
+    camera: str
+    window_end: float  # epoch seconds
+    received: float  # consumer wall time (read_committed)
+    written: float  # output record's timestamp: the broker's append time
+
+
+def live_event(camera: str, frame: int, rng: random.Random) -> dict:
+    people = rng.randint(0, 3)
+    dets = [
+        {"track_id": rng.randint(1, 20), "bbox": [10.0, 20.0, 60.0, 180.0], "score": 0.9}
+        for _ in range(people)
+    ]
+    return {
+        "site_id": "site-0",
+        "camera_id": camera,
+        "frame_id": frame,
+        "captured_at": format_ts(datetime.now(UTC)),
+        "people_count": people,
+        "detections": dets,
+    }
+
+
+def produce_live(cfg: StackConfig, topic: str, seconds: float, cameras: int = 3) -> None:
+    producer = KafkaProducer(bootstrap_servers=cfg.kafka_bootstrap, acks=1, linger_ms=5)
+    rng, start, frame = random.Random(3), time.monotonic(), 0
+    with tqdm(total=round(seconds), unit="s", desc="live events", mininterval=5.0) as bar:
+        while (elapsed := time.monotonic() - start) < seconds:
+            for c in range(cameras):
+                event = live_event(f"cam-{c}", frame, rng)
+                producer.send(
+                    topic, key=event["camera_id"].encode(), value=json.dumps(event).encode()
+                )
+            frame += 1
+            bar.update(int(elapsed) - bar.n)
+            time.sleep(max(0.0, start + frame / FPS - time.monotonic()))
+    producer.flush()
+    producer.close()
+
+
+def window_of(key: bytes | None, value: bytes | None) -> tuple[str, float] | None:
+    """(camera_id, window_end epoch s) from the record key (the documented window key), else
+    from the value or a Connect envelope's payload; None if the record has neither."""
+    fields: dict = {}
+    for raw in (value, key):
+        doc = json.loads(raw) if raw else {}
+        if isinstance(doc, dict):
+            fields |= doc.get("payload") if isinstance(doc.get("payload"), dict) else {}
+            fields |= doc
+    if "camera_id" not in fields or "window_end" not in fields:
+        return None
+    return fields["camera_id"], datetime.fromisoformat(fields["window_end"]).timestamp()
+
+
+@dataclass
+class Reader:
+    """Reads the live job's output topic (read_committed) in a thread, stamping each record."""
+
+    cfg: StackConfig
+    topic: str
+    windows: list[Window] = field(default_factory=list)
+    unreadable: int = 0
+    error: str = ""
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        consumer = KafkaConsumer(
+            self.topic, bootstrap_servers=self.cfg.kafka_bootstrap, auto_offset_reset="earliest",
+            isolation_level="read_committed", enable_auto_commit=False,
+            group_id=f"reader-{self.topic}",
+        )  # fmt: skip
+        try:
+            while not self.stop.is_set():
+                for records in consumer.poll(timeout_ms=100).values():
+                    received = time.time()
+                    for m in records:
+                        self.add(m.key, m.value, received, m.timestamp / 1000)
+        except Exception as exc:  # reported in the summary, not lost in a thread
+            self.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            consumer.close()
+
+    def add(self, key: bytes | None, value: bytes | None, received: float, written: float) -> None:
+        found = window_of(key, value)
+        if found is None:
+            self.unreadable += 1
+            return
+        self.windows.append(Window(found[0], found[1], received, written))
+
+
+def wait_running(cfg: StackConfig, job_id: str, timeout_s: float = 120) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        job = rest_get(cfg, f"/jobs/{job_id}")
+        if all(v["status"] == "RUNNING" for v in job["vertices"]):
+            return
+        if job["state"] in TERMINAL:
+            raise RuntimeError(f"live job {job['state']}: {failure_reason(cfg, job_id)}")
+        time.sleep(POLL_S)
+    raise RuntimeError(f"live job not running after {timeout_s:.0f}s")
+
+
+@dataclass
+class Latency:
+    windows: list[Window]  # closed while events were still being produced
+    unreadable: int  # output records without camera_id and window_end
+    error: str  # the reader's failure, if any
+
+
+def latency(cfg: StackConfig, topics: Topics, seconds: float) -> Latency:
+    """people_counter live; windows whose end passed while events were still being produced."""
+    in_topic, out_topic = topics.new("live.in"), topics.new("live.out", **LOG_APPEND_TIME)
+    args = [
+        "--bootstrap", cfg.kafka_bootstrap, "--input-topic", in_topic, "--output-topic", out_topic,
+        "--dlq-topic", topics.new("live.dlq"), "--late-topic", topics.new("live.late"),
+        "--group-id", f"bench-{topics.tag}-live", "--watermark-delay", f"{LATENCY_DELAY_S:g}",
+        "--checkpoint-interval", f"{LATENCY_CHECKPOINT_S:g}",
+    ]  # fmt: skip
+    print("latency: people_counter live, 3 cameras at 5 fps ...", flush=True)
+    job_id = submit(cfg, "jobs/people_counter.py", args)
+    reader = Reader(cfg, out_topic)
+    thread = threading.Thread(target=reader.run, daemon=True)
+    try:
+        wait_running(cfg, job_id)
+        print(f"        {job_id} running; producing for {seconds:.0f}s", flush=True)
+        thread.start()
+        started = time.time()
+        produce_live(cfg, in_topic, seconds)
+        ended = time.time()
+        time.sleep(5 * LATENCY_CHECKPOINT_S + 3)  # the last closed windows' commit
+    finally:
+        reader.stop.set()
+        if thread.is_alive():
+            thread.join()
+        cancel_job(cfg, job_id)
+    closed = [
+        w
+        for w in reader.windows
+        if started < w.window_end and w.window_end + LATENCY_DELAY_S < ended
+    ]
+    print(f"        {len(closed)} windows closed while producing; job cancelled", flush=True)
+    return Latency(closed, reader.unreadable, reader.error)
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p * len(ordered)) - 1)]
+
+
+def latency_lines(live: Latency) -> list[str]:
+    windows = live.windows
+    problems = [f"  reader failed: {live.error}"] if live.error else []
+    if live.unreadable:
+        problems.append(f"  {live.unreadable} output records without camera_id/window_end")
+    if not windows:
+        return ["latency: no window closed (raise --latency-seconds above 70)", *problems]
+
+    def since_close(t: float, w: Window) -> float:
+        return t - (w.window_end + LATENCY_DELAY_S)
+
+    kinds = {
+        "committed (consumer, read_committed)": [since_close(w.received, w) for w in windows],
+        "written (output record timestamp)": [since_close(w.written, w) for w in windows],
+    }
+    lines = [
+        f"latency, window close (window_end + {LATENCY_DELAY_S:g}s watermark delay) to output,"
+        f" {len(windows)} windows, checkpoint every {LATENCY_CHECKPOINT_S:g}s:"
+    ]
+    for name, values in kinds.items():
+        p50, p95, top = (percentile(values, p) for p in (0.5, 0.95, 1.0))
+        lines.append(f"  {name:<38} p50 {p50:5.2f}s  p95 {p95:5.2f}s  max {top:5.2f}s")
+    lines.append(
+        "  committed latency is dominated by the checkpoint interval: the Kafka sink is"
+        " transactional, so a window becomes visible when the next checkpoint completes"
+    )
+    return lines + problems
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}),"
+        f" {mem_kb / 1024**2:.1f} GiB memory, {platform.machine()}, load {load}"
+    )
+
+
+def coarse(r: RunResult) -> bool:
+    return "coarse" in r.note
+
+
+def fmt_rate(r: RunResult) -> str:
+    return f"{r.rate:,.0f}{'*' if coarse(r) else ''}" if r.rate else "failed"
+
+
+def ceiling(results: list[RunResult], label: str) -> tuple[float | None, str]:
+    """Mean rate of the ceiling's runs, and the runs' rates as text."""
+    own = [r for r in results if r.label == label]
+    rates = [r.rate for r in own if r.rate]
+    mean = sum(rates) / len(rates) if rates else None
+    return mean, " / ".join(fmt_rate(r) for r in own)
+
+
+def ratio(rate: float | None, ceiling: float | None) -> str:
+    return f"{rate / ceiling:.2f}x" if rate and ceiling else "n/a"
+
+
+def job_line(r: RunResult, through: float | None, hole: float | None) -> str:
+    if not r.rate:
+        return f"{r.label}: {r.state} ({r.note})"
+    return (
+        f"{r.label}: {fmt_rate(r)} ev/s ({ratio(r.rate, through)} of pass-through"
+        f" {through or 0:,.0f} ev/s, {ratio(r.rate, hole)} of blackhole);"
+        f" wall {r.wall_s:.0f}s (submit {r.submit_s:.0f}s) for {r.records:,} records"
+    )
+
+
+def summary(inputs: Inputs, results: list[RunResult], live: Latency | None) -> str:
+    through, through_runs = ceiling(results, "pass-through")
+    hole, hole_runs = ceiling(results, "blackhole")
+    jobs = [r for r in results if r.label in JOBS]
+    lines = [
+        "=" * 78,
+        f"machine: {machine()}",
+        "input:   "
+        + ", ".join(f"{n:,} {s} records" for s, n in inputs.counts.items())
+        + f" (produced at {inputs.produce_rate:,.0f} ev/s)",
+        "cluster: Flink 2.2.1 standalone, 1 TaskManager, parallelism 1, checkpoints every 5s",
+        "ceilings (mean of the runs before and after the jobs):",
+        f"  pass-through {through or 0:,.0f} ev/s ({through_runs})",
+        f"  blackhole    {hole or 0:,.0f} ev/s ({hole_runs})",
+        *(job_line(r, through, hole) for r in jobs),
+    ]
+    if any(JOBS[r.label].stream != "person_detections" for r in jobs):
+        lines.append("(the gender jobs read the gender stream; the ceilings the person stream)")
+    if any(coarse(r) for r in results):
+        lines.append(f"* fewer than {MIN_SAMPLES} metric samples between 10% and 90%: coarse")
+    if live is not None:
+        lines += latency_lines(live)
+    return "\n".join([*lines, "=" * 78])
+
+
+# --- main ------------------------------------------------------------------------------------
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="bench.jobs_throughput", description=__doc__.split("\n")[0])
+    p.add_argument("--events", type=int, default=200_000, help="person events (default 200000)")
+    p.add_argument("--jobs", nargs="+", choices=sorted(JOBS), default=list(JOBS), metavar="JOB")
+    p.add_argument("--skip-latency", action="store_true", help="skip the live latency run")
+    p.add_argument("--latency-seconds", type=float, default=150.0, help="live run length")
+    p.add_argument("--keep-stack", action="store_true", help="leave the bench stack running")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    cfg = StackConfig.model_validate(BENCH_STACK)
+    print(f"machine: {machine()}", flush=True)
+    print(f"bench stack under {cfg.state} (Flink {cfg.flink_rest_url}) ...", flush=True)
+    bring_up(cfg)
+    topics = Topics(cfg)
+    try:
+        cancel_leftovers(cfg)
+        inputs = produce_inputs(cfg, topics, args.events)
+        print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
+        results = throughput(cfg, topics, inputs, args.jobs)
+        live = None if args.skip_latency else latency(cfg, topics, args.latency_seconds)
+        print(summary(inputs, results, live), flush=True)
+    finally:
+        topics.close()
+        if not args.keep_stack:
+            print("stopping the bench stack (--keep-stack leaves it up) ...", flush=True)
+            stack.down(cfg, echo=lambda m: print(f"  {m}", flush=True))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
