@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from infra.versions import load_versions
+from tests.infra.tree import walk
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "infra"
@@ -56,18 +57,6 @@ def parse_properties(path: Path) -> dict[str, str]:
         key, _, value = line.partition("=")
         out[key.strip()] = value.strip()
     return out
-
-
-def walk(node: Any, path: tuple[str, ...] = ()):
-    """Yield (path, key, value) for every mapping entry, and (path, None, item) for list items."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield path, str(key), value
-            yield from walk(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            yield path, None, item
-            yield from walk(item, (*path, str(i)))
 
 
 def environment(service: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import yaml
 from infra.versions import load_versions
 from jobs.config import JobConfig, _parser, parse_args
 from jobs.specs import JOBS
+from tests.infra.tree import walk
 
 REPO = Path(__file__).resolve().parents[2]
 K8S_DIR = REPO / "infra" / "k8s"
@@ -218,18 +219,6 @@ def mounted_job_yaml(deployment: dict[str, Any]) -> tuple[str, str]:
                 assert key in data, f"ConfigMap {cm_name} has no key {key!r}"
                 return cm_name, data[key]
     raise AssertionError(f"nothing is mounted at {path.parent} in the JobManager's container")
-
-
-def walk(node: Any, path: tuple[str, ...] = ()):
-    """Yield (path, key, value) for every mapping entry and (path, None, item) for list items."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield path, str(key), value
-            yield from walk(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for i, item in enumerate(node):
-            yield path, None, item
-            yield from walk(item, (*path, str(i)))
 
 
 def literal_secrets(node: Any) -> list[str]:

@@ -27,8 +27,13 @@ from tests.jobs.reference import assert_rows_match
 pytestmark = pytest.mark.integration
 
 
-def _completed_checkpoints(root) -> list:
-    return list(root.glob("*/chk-*/_metadata"))
+def _wait_until_mid_stream(kafka, topics: JobTopics, chk) -> None:
+    """Some results are committed and a checkpoint is complete: the job is mid-stream."""
+    assert kafka.read(topics.output, expect=1, timeout_s=120), "no result before the crash"
+    deadline = time.monotonic() + 60
+    while not list(chk.glob("*/chk-*/_metadata")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert list(chk.glob("*/chk-*/_metadata")), "no completed checkpoint"
 
 
 def test_kill_and_restore_gives_each_window_once(kafka, tmp_path):
@@ -40,12 +45,7 @@ def test_kill_and_restore_gives_each_window_once(kafka, tmp_path):
 
     first = start_local(job, job_args(kafka, topics, chk), tmp_path / "run1.log")
     try:
-        # Some results are committed and a checkpoint is complete: the job is mid-stream.
-        assert kafka.read(topics.output, expect=1, timeout_s=120), "no result before the crash"
-        deadline = time.monotonic() + 60
-        while not _completed_checkpoints(chk) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert _completed_checkpoints(chk), "no completed checkpoint"
+        _wait_until_mid_stream(kafka, topics, chk)
     finally:
         kill_local(first)
 
@@ -73,11 +73,7 @@ def test_taskmanager_killed_mid_stream_recovers_exactly_once(kafka, stack, tmp_p
     flink = Flink(stack)
     job_id = submit(stack, job, job_args(kafka, topics, chk))
     try:
-        assert kafka.read(topics.output, expect=1, timeout_s=120), "no result before the crash"
-        deadline = time.monotonic() + 60
-        while not _completed_checkpoints(chk) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert _completed_checkpoints(chk), "no completed checkpoint"
+        _wait_until_mid_stream(kafka, topics, chk)
         victims = flink.taskmanager_pids()
         assert victims
         for pid in victims:
