@@ -42,8 +42,12 @@ def fetch(force: bool = False) -> bool:
         *(f"-D{k}={v}" for k, v in props.items()),
         "package",
     ]
-    for sub in ("kafka", "flink", "connect-plugins"):  # no JAR of an older version stays
-        shutil.rmtree(LIB_DIR / sub, ignore_errors=True)
+    # No JAR of an older version stays; Maven's unpack markers go too, or it skips the unpack.
+    for stale in (
+        *(LIB_DIR / d for d in ("kafka", "flink", "connect-plugins")),
+        POM.parent / "target",
+    ):
+        shutil.rmtree(stale, ignore_errors=True)
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise StackError(
