@@ -14,7 +14,7 @@ setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed infra/lib/.versions
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[jobs,dev]'
+	$(VENV)/bin/pip install -q -e '.[jobs,edge,dev]'
 	touch $@
 
 # apache-superset pins numpy/pandas/pyarrow differently from apache-flink: its own venv.
