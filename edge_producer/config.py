@@ -276,3 +276,34 @@ def load_config(path: str | Path) -> EdgeConfig:
     """Read and validate an edge YAML file (unknown keys and bad values are errors)."""
     text = Path(path).read_text(encoding="utf-8")
     return EdgeConfig.model_validate(yaml.safe_load(text) or {})
+
+
+def config_reference() -> str:
+    """The Markdown table of every config key, its default and description.
+
+    ``docs/edge.md`` holds this text between its ``config-reference`` markers; a test checks
+    that it is current (regenerate with ``python -m edge_producer.config``).
+    """
+    rows = ["| key | default | description |", "|---|---|---|"]
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            key = f"{prefix}{name}"
+            annotation = field.annotation
+            if isinstance(annotation, type) and issubclass(annotation, Section):
+                rows.append(f"| `{key}` | | {field.description} |")
+                walk(annotation, f"{key}.")
+                continue
+            default = (
+                "required"
+                if field.is_required()
+                else f"`{field.get_default(call_default_factory=True)!s}`"
+            )
+            rows.append(f"| `{key}` | {default} | {field.description} |")
+
+    walk(EdgeConfig, "")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(config_reference(), end="")

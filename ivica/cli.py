@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pydantic import ValidationError
+
 from connectors.connect import ConnectError
+from edge_producer.errors import EdgeError, ModelError, SourceError
 from infra.proc import StackError
 
 
@@ -92,6 +95,30 @@ def _superset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _edge(args: argparse.Namespace) -> int:
+    from edge_producer import app
+
+    cfg = app.edge_config(
+        args.config,
+        source=args.source,
+        pipeline=args.pipeline,
+        output_file=args.output_file,
+        site_id=args.site_id,
+        camera_id=args.camera_id,
+        start_time=args.start_time,
+        max_frames=args.max_frames,
+        preview=args.preview,
+    )
+    if args.action == "probe":
+        checks = app.probe(cfg)
+        for c in checks:
+            print(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<13} {c.detail}")
+        return 0 if all(c.ok for c in checks) else 3
+    report = app.run_with_progress(cfg)
+    print(report.summary(), file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -119,6 +146,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     demo.add_argument("--minutes", type=int, default=5, help="minutes of synthetic video")
     demo.set_defaults(func=_demo)
+    edge = sub.add_parser("edge", help="the edge: camera frames to contract events")
+    edge.add_argument("action", choices=["run", "probe"])
+    edge.add_argument("--config", help="edge YAML (see docs/edge.md); flags override it")
+    edge.add_argument("--source", help="video file, image folder, webcam index, csi://N or URL")
+    edge.add_argument("--pipeline", choices=["people", "gender", "all"])
+    edge.add_argument("--output-file", help="write every event as one JSON line here")
+    edge.add_argument("--site-id")
+    edge.add_argument("--camera-id")
+    edge.add_argument("--start-time", help="file sources: capture time of frame 0 (ISO 8601)")
+    edge.add_argument("--max-frames", type=int, help="stop after this many processed frames")
+    edge.add_argument("--preview", help="debug: annotated frames to a folder or a .mp4 file")
+    edge.set_defaults(func=_edge)
     return parser
 
 
@@ -126,9 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (StackError, ConnectError) as exc:
+    except (StackError, ConnectError, EdgeError, ModelError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except ValidationError as exc:
+        print(f"error: invalid configuration: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from edge_producer.errors import ModelError
 
-class ModelError(RuntimeError):
-    """A model cannot be loaded or run: missing file, wrong input shape, unknown runtime."""
+__all__ = ["ModelError", "Runtime", "TensorSpec"]
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from edge_producer.config import SourceConfig
+from edge_producer.errors import SourceError
 from edge_producer.frames import Frame
 
-
-class SourceError(RuntimeError):
-    """A source cannot be opened or read: missing file or camera, no GStreamer, bad URL."""
+__all__ = ["SourceError", "VideoSource"]
 
 
 class VideoSource(ABC):

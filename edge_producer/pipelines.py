@@ -1,0 +1,254 @@
+"""Pipelines: compositions of detectors, tracker and event builder. They own no I/O.
+
+- :class:`PeopleCounterPipeline`: people → tracker → ``person_detections`` events.
+- :class:`GenderClassificationPipeline`: faces in the whole frame → tracker (face tracks) →
+  gender classifier → ``gender_classifications`` events.
+- :class:`AllPipeline`: people → tracker → faces in the person boxes → gender classifier →
+  both event types; a gender result carries the track id of the person its face lies in.
+
+A pipeline's :meth:`~Pipeline.process` takes one frame and returns its events; per-stage
+timings go to :attr:`~Pipeline.timer`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from contracts.events import Event
+from edge_producer.detections import UNTRACKED, Detections
+from edge_producer.detectors.base import FaceDetector, PersonDetector
+from edge_producer.events import EventBuilder
+from edge_producer.frames import Frame
+from edge_producer.gender import GenderClassifier
+from edge_producer.timing import StageTimer
+from edge_producer.tracking.base import Tracker
+
+
+class Pipeline(ABC):
+    """Frame in, contract events out."""
+
+    def __init__(self, events: EventBuilder) -> None:
+        self.events = events
+        self.timer = StageTimer()
+
+    @abstractmethod
+    def process(self, frame: Frame) -> list[Event]:
+        """The events of one frame (validated contract models)."""
+
+
+class ClassifySchedule:
+    """When a track is due for gender classification: at most once per ``interval`` of capture
+    time. Untracked faces are always due. Tracks not classified for a long time are forgotten.
+    """
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval = timedelta(seconds=interval_s)
+        self._last: dict[int, datetime] = {}
+
+    def due(self, track_ids: np.ndarray, now: datetime) -> np.ndarray:
+        """Boolean mask over ``track_ids``: which are due at capture time ``now``."""
+        never = datetime.min.replace(tzinfo=UTC)
+        return np.array(
+            [
+                tid == UNTRACKED or now - self._last.get(int(tid), never) >= self.interval
+                for tid in track_ids
+            ],
+            dtype=bool,
+        )
+
+    def done(self, track_ids: np.ndarray, now: datetime) -> None:
+        """Mark these tracks as classified at ``now`` and forget stale ones."""
+        for tid in track_ids:
+            if tid != UNTRACKED:
+                self._last[int(tid)] = now
+        horizon = now - max(self.interval * 10, timedelta(minutes=1))
+        self._last = {tid: t for tid, t in self._last.items() if t >= horizon}
+
+
+class PeopleCounterPipeline(Pipeline):
+    """People and their tracks, one ``person_detections`` event per frame."""
+
+    def __init__(self, people: PersonDetector, tracker: Tracker, events: EventBuilder) -> None:
+        super().__init__(events)
+        self.people = people
+        self.tracker = tracker
+
+    def track_people(self, frame: Frame) -> Detections:
+        with self.timer.stage("detect_people"):
+            found = self.people.detect(frame.image)
+        with self.timer.stage("track"):
+            return self.tracker.update(found)
+
+    def process(self, frame: Frame) -> list[Event]:
+        people = self.track_people(frame)
+        with self.timer.stage("events"):
+            return [self.events.person(frame, people)]
+
+
+class _GenderStage:
+    """Classifies due faces in one batch and turns the answers into gender events."""
+
+    def __init__(
+        self, classifier: GenderClassifier, schedule: ClassifySchedule, timer: StageTimer
+    ) -> None:
+        self.classifier = classifier
+        self.schedule = schedule
+        self.timer = timer
+
+    def events(
+        self, frame: Frame, faces: Detections, track_ids: np.ndarray, builder: EventBuilder
+    ) -> list[Event]:
+        if not len(faces):
+            return []
+        with self.timer.stage("classify_gender"):
+            results = self.classifier.classify(frame.image, faces)
+        self.schedule.done(track_ids, frame.captured_at)
+        with self.timer.stage("events"):
+            return [
+                builder.gender(frame, int(tid), result)
+                for tid, result in zip(track_ids, results, strict=True)
+            ]
+
+
+class GenderClassificationPipeline(Pipeline):
+    """Faces in the whole frame, tracked as faces, classified at most once per interval."""
+
+    def __init__(
+        self,
+        faces: FaceDetector,
+        tracker: Tracker,
+        classifier: GenderClassifier,
+        events: EventBuilder,
+        classify_interval_s: float,
+    ) -> None:
+        super().__init__(events)
+        self.faces = faces
+        self.tracker = tracker
+        self.gender = _GenderStage(classifier, ClassifySchedule(classify_interval_s), self.timer)
+
+    def process(self, frame: Frame) -> list[Event]:
+        with self.timer.stage("detect_faces"):
+            found = self.faces.detect(frame.image)
+        with self.timer.stage("track"):
+            found = self.tracker.update(found)
+        due = self.gender.schedule.due(found.track_id, frame.captured_at)
+        return self.gender.events(frame, found[due], found.track_id[due], self.events)
+
+
+def upper_region(box: np.ndarray, fraction: float, width: int, height: int) -> tuple[int, ...]:
+    """The top ``fraction`` of a person box as integer pixel bounds (x1, y1, x2, y2)."""
+    x1, y1, x2, y2 = box
+    bottom = y1 + (y2 - y1) * fraction
+    return (
+        max(int(x1), 0),
+        max(int(y1), 0),
+        min(int(np.ceil(x2)), width),
+        min(int(np.ceil(bottom)), height),
+    )
+
+
+def attach_faces(faces: Detections, people: Detections) -> np.ndarray:
+    """For each face, the index of the smallest person box containing its centre, or -1."""
+    owner = np.full(len(faces), -1, dtype=np.int64)
+    if not len(faces) or not len(people):
+        return owner
+    centre = (faces.xyxy[:, :2] + faces.xyxy[:, 2:]) / 2
+    inside = (
+        (centre[:, None, 0] >= people.xyxy[None, :, 0])
+        & (centre[:, None, 0] <= people.xyxy[None, :, 2])
+        & (centre[:, None, 1] >= people.xyxy[None, :, 1])
+        & (centre[:, None, 1] <= people.xyxy[None, :, 3])
+    )
+    area = np.where(inside, people.area[None, :], np.inf)
+    best = np.argmin(area, axis=1)
+    return np.where(inside.any(axis=1), best, -1)
+
+
+class AllPipeline(PeopleCounterPipeline):
+    """People, tracks and the gender of each confirmed track's face.
+
+    Faces are searched only where they matter: in the upper part of the boxes of confirmed
+    person tracks that are due for classification (``search='person_boxes'``), or in the whole
+    frame and then attached to the person box they lie in (``search='frame'``). A face outside
+    every confirmed track is not classified, so every gender event names a person track.
+    """
+
+    def __init__(
+        self,
+        people: PersonDetector,
+        tracker: Tracker,
+        faces: FaceDetector,
+        classifier: GenderClassifier,
+        events: EventBuilder,
+        *,
+        classify_interval_s: float,
+        search: str = "person_boxes",
+        upper_fraction: float = 0.5,
+    ) -> None:
+        super().__init__(people, tracker, events)
+        self.faces = faces
+        self.gender = _GenderStage(classifier, ClassifySchedule(classify_interval_s), self.timer)
+        self.search = search
+        self.upper_fraction = upper_fraction
+
+    def process(self, frame: Frame) -> list[Event]:
+        people = self.track_people(frame)
+        with self.timer.stage("events"):
+            events: list[Event] = [self.events.person(frame, people)]
+        tracked = people[people.track_id != UNTRACKED]
+        due = tracked[self.gender.schedule.due(tracked.track_id, frame.captured_at)]
+        if not len(due):
+            return events
+        with self.timer.stage("detect_faces"):
+            faces, track_ids = (
+                self._faces_in_boxes(frame, due)
+                if self.search == "person_boxes"
+                else self._faces_in_frame(frame, due)
+            )
+        return events + self.gender.events(frame, faces, track_ids, self.events)
+
+    def _faces_in_boxes(self, frame: Frame, people: Detections) -> tuple[Detections, np.ndarray]:
+        """The best face in the upper part of each person box, in frame coordinates."""
+        picked: list[Detections] = []
+        owners: list[int] = []
+        for box, tid in zip(people.xyxy, people.track_id, strict=True):
+            x1, y1, x2, y2 = upper_region(box, self.upper_fraction, frame.width, frame.height)
+            if x2 - x1 < 8 or y2 - y1 < 8:
+                continue
+            found = self.faces.detect(frame.image[y1:y2, x1:x2])
+            if not len(found):
+                continue
+            best = found[int(np.argmax(found.score))]
+            offset = np.array([x1, y1], dtype=np.float32)
+            picked.append(
+                Detections(
+                    best.xyxy + np.tile(offset, 2),
+                    best.score,
+                    landmarks=best.landmarks + offset,
+                )
+            )
+            owners.append(int(tid))
+        if not picked:
+            return Detections.empty(), np.zeros(0, dtype=np.int64)
+        return _concat(picked), np.asarray(owners, dtype=np.int64)
+
+    def _faces_in_frame(self, frame: Frame, people: Detections) -> tuple[Detections, np.ndarray]:
+        """Faces of the whole frame, each attached to the due person box it lies in."""
+        faces = self.faces.detect(frame.image)
+        owner = attach_faces(faces, people)
+        by_score = np.argsort(-faces.score, kind="stable")
+        by_score = by_score[owner[by_score] >= 0]
+        _, first = np.unique(owner[by_score], return_index=True)
+        best = by_score[first]  # the highest-scored face of each person
+        return faces[best], people.track_id[owner[best]]
+
+
+def _concat(parts: list[Detections]) -> Detections:
+    return Detections(
+        np.concatenate([p.xyxy for p in parts]),
+        np.concatenate([p.score for p in parts]),
+        landmarks=np.concatenate([p.landmarks for p in parts]),
+    )
