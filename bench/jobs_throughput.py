@@ -23,8 +23,6 @@ import contextlib
 import itertools
 import json
 import math
-import os
-import platform
 import random
 import re
 import subprocess
@@ -33,13 +31,13 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from tqdm import tqdm
 
+from bench.machine import machine
 from contracts.timefmt import format_ts
 from edge_producer.simulate import simulate
 from infra import stack
@@ -498,16 +496,6 @@ def latency_lines(live: Latency) -> list[str]:
 
 
 # --- report ----------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    meminfo = Path("/proc/meminfo").read_text().splitlines()
-    mem_kb = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (
-        f"{os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}),"
-        f" {mem_kb / 1024**2:.1f} GiB memory, {platform.machine()}, load {load}"
-    )
 
 
 def coarse(r: RunResult) -> bool:
