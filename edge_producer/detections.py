@@ -50,7 +50,10 @@ class Detections:
             set_(self, name, make() if value is None else np.asarray(value))
         set_(self, "class_id", self.class_id.astype(np.int64, copy=False).reshape(n))
         set_(self, "track_id", self.track_id.astype(np.int64, copy=False).reshape(n))
-        set_(self, "landmarks", self.landmarks.astype(np.float32, copy=False).reshape(n, -1, 2))
+        landmarks = self.landmarks.astype(np.float32, copy=False)
+        if landmarks.ndim != 3:  # (N, 2K) rows, or an empty array
+            landmarks = landmarks.reshape(n, -1, 2) if n else landmarks.reshape(0, 0, 2)
+        set_(self, "landmarks", landmarks)
 
     @classmethod
     def empty(cls) -> Detections:
