@@ -22,10 +22,9 @@ from tests.edge_producer.conftest import FACE_STILL, FACES_WALKING, STILL_COUNTS
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
-def _config(pipeline: str, **source: object) -> EdgeConfig:
-    return EdgeConfig.model_validate(
-        {"pipeline": pipeline, "source": {"uri": str(FACES_WALKING), "start_time": START, **source}}
-    )
+def _config(pipeline: str, top: dict | None = None, **source: object) -> EdgeConfig:
+    source = {"uri": str(FACES_WALKING), "start_time": START, **source}
+    return EdgeConfig.model_validate({"pipeline": pipeline, "source": source, **(top or {})})
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +94,7 @@ def test_gender_pipeline_alone(media) -> None:
 
 def test_people_count_modes(media) -> None:
     def counts(mode: str) -> list[tuple[int, int, int]]:
-        cfg = _config("people", max_frames=12).model_copy(update={"events": {"people_count": mode}})
-        cfg = EdgeConfig.model_validate(cfg.model_dump())
+        cfg = _config("people", {"events": {"people_count": mode}}, max_frames=12)
         sender = MemorySender()
         run(cfg, [sender])
         return [
