@@ -132,7 +132,8 @@ class PeopleConfig(Section):
 
     model: str = Field(
         default="yolox_nano",
-        description="A bundled model name (yolox_nano, nanodet_m) or a path to an ONNX file.",
+        description="A bundled model name (yolox_nano) or a path to an ONNX file (decoder "
+        "yolox, yolov5 or nanodet).",
     )
     decoder: Literal["yolox", "yolov5", "nanodet"] | None = Field(
         default=None,
