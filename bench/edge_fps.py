@@ -37,7 +37,7 @@ from infra.config import REPO_ROOT
 
 CLIP = REPO_ROOT.parent / "shared" / "media" / "intel_face_demographics_walking_480x270.mp4"
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
-WARMUP = 5
+WARMUP = 10
 
 
 def config(pipeline: str, clip: Path, frames: int, device: str) -> EdgeConfig:
@@ -111,7 +111,7 @@ def measure(name: str, frames: list[Frame], cfg: EdgeConfig, repeats: int) -> st
     for _ in range(repeats):
         detector_fps.append(timed_fps(frames, lambda f: detect(f.image)))
         for _ in range(2):
-            pipeline = build_pipeline(cfg)  # fresh tracks and schedule for each pass
+            pipeline.reset()  # new tracks and classify schedule, the same warm sessions
             pipeline_fps.append(timed_fps(frames, pipeline.process))
         detector_fps.append(timed_fps(frames, lambda f: detect(f.image)))
     det, pipe = float(np.mean(detector_fps)), float(np.mean(pipeline_fps))

@@ -38,6 +38,10 @@ class Pipeline(ABC):
     def process(self, frame: Frame) -> list[Event]:
         """The events of one frame (validated contract models)."""
 
+    @abstractmethod
+    def reset(self) -> None:
+        """Start a new stream: forget tracks (ids are never reused) and the classify schedule."""
+
 
 class ClassifySchedule:
     """When a track is due for gender classification: at most once per ``interval`` of capture
@@ -59,6 +63,10 @@ class ClassifySchedule:
             dtype=bool,
         )
 
+    def clear(self) -> None:
+        """Forget every track."""
+        self._last.clear()
+
     def done(self, track_ids: np.ndarray, now: datetime) -> None:
         """Mark these tracks as classified at ``now`` and forget stale ones."""
         for tid in track_ids:
@@ -75,6 +83,9 @@ class PeopleCounterPipeline(Pipeline):
         super().__init__(events)
         self.people = people
         self.tracker = tracker
+
+    def reset(self) -> None:
+        self.tracker.reset()
 
     def track_people(self, frame: Frame) -> Detections:
         with self.timer.stage("detect_people"):
@@ -128,6 +139,10 @@ class GenderClassificationPipeline(Pipeline):
         self.faces = faces
         self.tracker = tracker
         self.gender = _GenderStage(classifier, ClassifySchedule(classify_interval_s), self.timer)
+
+    def reset(self) -> None:
+        self.tracker.reset()
+        self.gender.schedule.clear()
 
     def process(self, frame: Frame) -> list[Event]:
         with self.timer.stage("detect_faces"):
@@ -193,6 +208,10 @@ class AllPipeline(PeopleCounterPipeline):
         self.gender = _GenderStage(classifier, ClassifySchedule(classify_interval_s), self.timer)
         self.search = search
         self.upper_fraction = upper_fraction
+
+    def reset(self) -> None:
+        super().reset()
+        self.gender.schedule.clear()
 
     def process(self, frame: Frame) -> list[Event]:
         people = self.track_people(frame)

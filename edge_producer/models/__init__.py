@@ -33,9 +33,8 @@ def manifest() -> dict[str, dict[str, Any]]:
     return yaml.safe_load((BUNDLE_DIR / "manifest.yaml").read_text(encoding="utf-8"))
 
 
-@functools.cache
 def sha256_file(path: Path) -> str:
-    """The SHA-256 of a file, hex."""
+    """The SHA-256 of a file, hex (read every time: a file replaced in place gets a new hash)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

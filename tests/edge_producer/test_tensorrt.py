@@ -17,13 +17,13 @@ from onnx import TensorProto, helper, numpy_helper
 from edge_producer.config import RuntimeConfig, TensorRTConfig
 from edge_producer.detectors.yolox import YoloxDetector
 from edge_producer.models import resolve_model
+from edge_producer.models import sha256_file as file_sha256
 from edge_producer.ops import box_iou
 from edge_producer.runtime import ModelError, load_runtime
 from edge_producer.runtime.tensorrt import (
     EngineSettings,
     engine_cache_key,
     engine_cache_path,
-    file_sha256,
     resolve_profiles,
 )
 from tests.edge_producer.conftest import STILL_COUNTS, STILLS
