@@ -122,6 +122,12 @@ class RuntimeConfig(Section):
     threads: int | None = Field(
         default=None, gt=0, description="ONNX Runtime: intra-op threads (None: its default)."
     )
+    thread_spinning: bool = Field(
+        default=False,
+        description="ONNX Runtime: let idle worker threads spin-wait for the next run. Off by "
+        "default: with several models a frame on few cores, one session's spinning threads "
+        "steal the CPU from the next (bench/README.md).",
+    )
     tensorrt: TensorRTConfig = Field(
         default_factory=TensorRTConfig, description="TensorRT settings."
     )

@@ -52,6 +52,8 @@ class OnnxRuntime(Runtime):
             raise ModelError(f"model file not found: {model_path}")
         options = ort.SessionOptions()
         options.log_severity_level = 3  # NanoDet's exports list weights as inputs: a warning.
+        spinning = "1" if config.thread_spinning else "0"
+        options.add_session_config_entry("session.intra_op.allow_spinning", spinning)
         if config.threads:
             options.intra_op_num_threads = config.threads
         try:
