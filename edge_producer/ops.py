@@ -46,16 +46,26 @@ def letterbox(
 
 
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(N, M) IoU between boxes ``a`` (N, 4) and ``b`` (M, 4), ``[x1, y1, x2, y2]``."""
+    """(N, M) IoU between boxes ``a`` (N, 4) and ``b`` (M, 4), ``[x1, y1, x2, y2]``.
+
+    Plain ufuncs, in place where possible, and one pass for both sets' areas: the tracker calls
+    this every frame on a handful of boxes, where numpy's per-call overhead is the cost.
+    """
     a = np.asarray(a, dtype=np.float32).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float32).reshape(-1, 4)
-    tl = np.maximum(a[:, None, :2], b[None, :, :2])
-    br = np.minimum(a[:, None, 2:], b[None, :, 2:])
-    inter = np.prod(np.clip(br - tl, 0, None), axis=2)
-    area_a = np.prod(np.clip(a[:, 2:] - a[:, :2], 0, None), axis=1)
-    area_b = np.prod(np.clip(b[:, 2:] - b[:, :2], 0, None), axis=1)
-    union = area_a[:, None] + area_b[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0).astype(np.float32)
+    wh = np.minimum(a[:, None, 2:], b[None, :, 2:])
+    wh -= np.maximum(a[:, None, :2], b[None, :, :2])
+    np.maximum(wh, 0, out=wh)
+    inter = wh[..., 0] * wh[..., 1]
+    sides = np.concatenate([a, b])
+    sides = sides[:, 2:] - sides[:, :2]
+    np.maximum(sides, 0, out=sides)
+    area = sides[:, 0] * sides[:, 1]
+    union = area[: len(a), None] + area[None, len(a) :]
+    union -= inter
+    iou = np.zeros_like(inter)
+    np.divide(inter, np.maximum(union, 1e-12), out=iou, where=union > 0)
+    return iou
 
 
 def nms(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:

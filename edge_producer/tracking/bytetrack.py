@@ -12,14 +12,16 @@ Per processed frame:
 5. The high-score detections still left start unconfirmed tracks; low-score ones never do.
 
 Each round is one ``scipy.optimize.linear_sum_assignment`` on ``1 - IoU``; a pair below
-``iou_threshold`` (or of different classes) never matches. A track's IoU with a detection is the
-larger of its predicted box's and its last matched box's (as OC-SORT's observation-centric
-recovery): a person who stops, or whose box jumped while half hidden and so gave the filter a
-wrong velocity, is still found where they were last seen. A new track is confirmed, and only
-then takes an id from a counter that only increases, after ``min_hits`` matches in a row; an
-unconfirmed track that misses a frame is dropped. A confirmed track survives ``max_age``
-processed frames without a match and is dropped at the next miss. Track state is kept in
-arrays, one row per track, so each step is a few vectorised numpy operations.
+``iou_threshold`` (or of different classes) never matches. When no track and no detection has
+two candidate pairs (people apart, the usual frame), each round's assignment is exactly its
+candidate pairs, so they are matched at once without the rounds. A track's IoU with a detection
+is the larger of its predicted box's and its last matched box's (as OC-SORT's
+observation-centric recovery): a person who stops, or whose box jumped while half hidden and so
+gave the filter a wrong velocity, is still found where they were last seen. A new track is
+confirmed, and only then takes an id from a counter that only increases, after ``min_hits``
+matches in a row; an unconfirmed track that misses a frame is dropped. A confirmed track
+survives ``max_age`` processed frames without a match and is dropped at the next miss. Track
+state is kept in arrays, one row per track, so each step is a few vectorised numpy operations.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ def associate(iou: np.ndarray, threshold: float) -> tuple[np.ndarray, np.ndarray
     rows, cols = linear_sum_assignment(cost)
     keep = iou[rows, cols] >= threshold
     return rows[keep].astype(np.int64), cols[keep].astype(np.int64)
+
+
+def _one_to_one(rows: np.ndarray, cols: np.ndarray) -> bool:
+    """Whether the pairs ``(rows[i], cols[i])`` share no row and no column."""
+    return len(set(rows.tolist())) == len(rows) and len(set(cols.tolist())) == len(cols)
 
 
 class ByteTracker(Tracker):
@@ -92,23 +99,29 @@ class ByteTracker(Tracker):
 
     def update(self, detections: Detections) -> Detections:
         """Match one frame's detections to the tracks; see :meth:`Tracker.update`."""
-        self._predict()
         n = len(detections)
-        det_track = np.full(n, -1, dtype=np.int64)
+        if not n and not len(self._id):
+            return detections
+        self._predict()
+        high = detections.score >= self.high_score
         if n and len(self._id):
-            det_track = self._match(detections)
+            det_track = self._match(detections, high)
+        else:
+            det_track = np.full(n, -1, dtype=np.int64)
+        dets = np.flatnonzero(det_track >= 0)
+        tracks = det_track[dets]
         matched = np.zeros(len(self._id), dtype=bool)
-        matched[det_track[det_track >= 0]] = True
-        self._correct(det_track, detections)
+        matched[tracks] = True
+        if len(dets):
+            self._correct(tracks, detections.xyxy[dets])
         self._age(matched)
 
         ids = np.full(n, UNTRACKED, dtype=np.int64)
-        on_track = det_track >= 0
-        ids[on_track] = self._id[det_track[on_track]]
+        ids[dets] = self._id[tracks]
         self._drop(matched)
-        new = np.flatnonzero(~on_track & (detections.score >= self.high_score))
+        new = np.flatnonzero(high & (det_track < 0))
         if len(new):
-            ids[new] = self._start(detections[new])
+            ids[new] = self._start(detections.xyxy[new], detections.class_id[new])
         return detections.with_track_ids(ids) if n else detections
 
     def _predict(self) -> None:
@@ -118,14 +131,33 @@ class ByteTracker(Tracker):
         self._mean[self._misses > 0, 7] = 0.0
         self._mean, self._cov = kalman.predict(self._mean, self._cov)
 
-    def _match(self, detections: Detections) -> np.ndarray:
+    def _iou(self, detections: Detections) -> np.ndarray:
+        """(tracks, detections) IoU: the larger of the predicted and the last matched box's.
+
+        Both sets of track boxes go through one :func:`box_iou` call.
+        """
+        boxes = np.concatenate(
+            [kalman.xyah_to_xyxy(self._mean[:, :4]), self._last], dtype=np.float32
+        )
+        iou = box_iou(boxes, detections.xyxy)
+        return np.maximum(iou[: len(self._id)], iou[len(self._id) :])
+
+    def _match(self, detections: Detections, high: np.ndarray) -> np.ndarray:
         """Track row for each detection (-1: none) after the three association rounds."""
-        boxes = kalman.xyah_to_xyxy(self._mean[:, :4])
-        iou = np.maximum(box_iou(boxes, detections.xyxy), box_iou(self._last, detections.xyxy))
-        iou[self._class[:, None] != detections.class_id[None, :]] = 0.0
-        high = detections.score >= self.high_score
+        iou = self._iou(detections)
+        same_class = self._class[:, None] == detections.class_id[None, :]
         confirmed = self._id != UNTRACKED
         det_track = np.full(len(detections), -1, dtype=np.int64)
+        # The pairs some round may match: a high-score detection may go to any track, a low-score
+        # one only to a confirmed track seen last frame (each pair belongs to one round).
+        allowed = high[None, :] | (confirmed & (self._misses == 0))[:, None]
+        rows, cols = np.nonzero(same_class & allowed & (iou >= self.iou_threshold))
+        if _one_to_one(rows, cols):
+            # No track or detection has two candidates, so no round takes another's, and each
+            # round's assignment is exactly its candidate pairs: skip the rounds.
+            det_track[cols] = rows
+            return det_track
+        iou[~same_class] = 0.0
         free_tracks = np.ones(len(self._id), dtype=bool)
         rounds = (
             (confirmed, high),
@@ -140,48 +172,42 @@ class ByteTracker(Tracker):
             free_tracks[t_idx[rows]] = False
         return det_track
 
-    def _correct(self, det_track: np.ndarray, detections: Detections) -> None:
-        """Kalman update of the matched tracks with their detections."""
-        dets = np.flatnonzero(det_track >= 0)
-        if not len(dets):
-            return
-        tracks = det_track[dets]
-        mean, cov = kalman.update(
-            self._mean[tracks], self._cov[tracks], kalman.xyxy_to_xyah(detections.xyxy[dets])
-        )
+    def _correct(self, tracks: np.ndarray, xyxy: np.ndarray) -> None:
+        """Kalman update of track rows ``tracks`` with their matched boxes ``xyxy``."""
+        mean, cov = kalman.update(self._mean[tracks], self._cov[tracks], kalman.xyxy_to_xyah(xyxy))
         self._mean[tracks], self._cov[tracks] = mean, cov
-        self._last[tracks] = detections.xyxy[dets]
+        self._last[tracks] = xyxy
 
     def _age(self, matched: np.ndarray) -> None:
         """Count hits and misses; confirm tracks that reached ``min_hits`` and give them ids."""
-        self._hits[matched] += 1
-        self._misses[matched] = 0
-        self._misses[~matched] += 1
+        self._hits += matched
+        self._misses = np.where(matched, 0, self._misses + 1)
         self._confirm(np.flatnonzero((self._id == UNTRACKED) & (self._hits >= self.min_hits)))
 
     def _confirm(self, rows: np.ndarray) -> None:
+        if not len(rows):
+            return
         self._id[rows] = np.arange(self._next_id, self._next_id + len(rows))
         self._next_id += len(rows)
 
     def _drop(self, matched: np.ndarray) -> None:
         """Remove unconfirmed tracks that missed and confirmed ones past ``max_age``."""
-        unconfirmed = self._id == UNTRACKED
-        keep = matched | (~unconfirmed & (self._misses <= self.max_age))
+        keep = matched | ((self._id != UNTRACKED) & (self._misses <= self.max_age))
         if keep.all():
             return
         self._mean, self._cov, self._last = self._mean[keep], self._cov[keep], self._last[keep]
         self._class, self._hits = self._class[keep], self._hits[keep]
         self._misses, self._id = self._misses[keep], self._id[keep]
 
-    def _start(self, detections: Detections) -> np.ndarray:
-        """New tracks from unmatched high-score detections; returns their ids (or UNTRACKED)."""
-        mean, cov = kalman.initiate(kalman.xyxy_to_xyah(detections.xyxy))
+    def _start(self, xyxy: np.ndarray, class_id: np.ndarray) -> np.ndarray:
+        """New tracks from unmatched high-score boxes; returns their ids (or UNTRACKED)."""
+        mean, cov = kalman.initiate(kalman.xyxy_to_xyah(xyxy))
         first = len(self._id)
-        k = len(detections)
+        k = len(xyxy)
         self._mean = np.concatenate([self._mean, mean])
         self._cov = np.concatenate([self._cov, cov])
-        self._last = np.concatenate([self._last, detections.xyxy])
-        self._class = np.concatenate([self._class, detections.class_id])
+        self._last = np.concatenate([self._last, xyxy])
+        self._class = np.concatenate([self._class, class_id])
         self._hits = np.concatenate([self._hits, np.ones(k, dtype=np.int64)])
         self._misses = np.concatenate([self._misses, np.zeros(k, dtype=np.int64)])
         self._id = np.concatenate([self._id, np.full(k, UNTRACKED, dtype=np.int64)])
