@@ -1,6 +1,6 @@
 """Edge pipeline speed on a fixed clip, against the raw detector on the same frames (not a test).
 
-    .venv/bin/python -m bench.edge_fps [--clip PATH] [--frames 120] [--pipelines people gender all]
+    .venv/bin/python -m bench.edge_fps [--clip PATH] [--frames 120] [--pipelines people ...]
         [--device auto|cpu|cuda] [--repeats 2]
 
 For each pipeline it prints frames per second, each stage's share of the time, the ratio of the
@@ -38,12 +38,21 @@ from infra.config import REPO_ROOT
 CLIP = REPO_ROOT.parent / "shared" / "media" / "intel_face_demographics_walking_480x270.mp4"
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 WARMUP = 10
+VARIANTS: dict[str, dict] = {
+    "people": {"pipeline": "people"},
+    "gender": {"pipeline": "gender"},
+    "all": {"pipeline": "all"},
+    # the levers switched off: every tracked person classified on every frame, faces searched
+    # in the whole frame instead of the person boxes
+    "all-every-frame": {"pipeline": "all", "gender": {"classify_interval_s": 0}},
+    "all-frame-search": {"pipeline": "all", "faces": {"search": "frame"}},
+}
 
 
-def config(pipeline: str, clip: Path, frames: int, device: str) -> EdgeConfig:
+def config(variant: str, clip: Path, frames: int, device: str) -> EdgeConfig:
     return EdgeConfig.model_validate(
         {
-            "pipeline": pipeline,
+            **VARIANTS[variant],
             "source": {"uri": str(clip), "start_time": START, "loop": True, "max_frames": frames},
             "runtime": {"device": device},
         }
@@ -125,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clip", type=Path, default=CLIP)
     parser.add_argument("--frames", type=int, default=120, help="frames per pass (clip loops)")
-    parser.add_argument("--pipelines", nargs="+", default=["people", "gender", "all"])
+    parser.add_argument("--pipelines", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     parser.add_argument("--repeats", type=int, default=2, help="detector/pipeline rounds")
     parser.add_argument("--rss-worker", help=argparse.SUPPRESS)
