@@ -45,6 +45,12 @@ def letterbox(
     return out, Letterbox(scale, float(left), float(top))
 
 
+def grid_cells(rows: int, cols: int) -> np.ndarray:
+    """(rows * cols, 2) float32 ``x, y`` indices of a grid's cells, row by row."""
+    ys, xs = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
+    return np.stack([xs, ys], axis=-1).reshape(-1, 2).astype(np.float32)
+
+
 def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(N, M) IoU between boxes ``a`` (N, 4) and ``b`` (M, 4), ``[x1, y1, x2, y2]``.
 
@@ -84,13 +90,3 @@ def nms(xyxy: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarra
         ious = box_iou(xyxy[best : best + 1], xyxy[order[1:]])[0]
         order = order[1:][ious <= iou_threshold]
     return np.asarray(keep, dtype=np.int64)
-
-
-def batched_nms(
-    xyxy: np.ndarray, scores: np.ndarray, class_id: np.ndarray, iou_threshold: float
-) -> np.ndarray:
-    """NMS within each class (boxes of different classes never suppress each other)."""
-    if len(xyxy) == 0:
-        return np.zeros(0, dtype=np.int64)
-    offset = class_id.astype(np.float32)[:, None] * (float(np.max(xyxy)) + 1.0)
-    return nms(xyxy + offset, scores, iou_threshold)

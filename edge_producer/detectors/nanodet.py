@@ -15,12 +15,14 @@ corners instead of cell centres shift every box by half a stride (IoU with YOLOX
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from edge_producer.detections import Detections
 from edge_producer.detectors.base import PersonDetector
 from edge_producer.models import ModelRef
-from edge_producer.ops import letterbox, nms
+from edge_producer.ops import grid_cells, letterbox
 from edge_producer.runtime.base import ModelError, Runtime
 
 STRIDES = (8, 16, 32)
@@ -32,9 +34,7 @@ STD = np.array([57.375, 57.12, 58.395], dtype=np.float32)
 
 def cell_centres(height: int, width: int, stride: int) -> np.ndarray:
     """(N, 2) ``x, y`` centres of one stride's cells, row by row (the export's order)."""
-    rows, cols = -(-height // stride), -(-width // stride)
-    ys, xs = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    return (np.stack([xs, ys], axis=-1).reshape(-1, 2).astype(np.float32) + 0.5) * stride
+    return (grid_cells(-(-height // stride), -(-width // stride)) + 0.5) * stride
 
 
 def gfl_distances(logits: np.ndarray, stride: int) -> np.ndarray:
@@ -48,20 +48,9 @@ def gfl_distances(logits: np.ndarray, stride: int) -> np.ndarray:
 class NanoDetDetector(PersonDetector):
     """NanoDet ONNX export: BGR, per-channel mean and std, centred letterbox padded with 0."""
 
-    def __init__(
-        self,
-        runtime: Runtime,
-        model: ModelRef,
-        *,
-        score_threshold: float,
-        nms_iou: float,
-        person_class: int = 0,
-    ) -> None:
-        super().__init__(runtime, model)
-        hw = runtime.inputs[0].fixed_hw()
-        if hw is None:
-            raise ModelError(f"{model.path}: NanoDet needs a fixed input size, got dynamic axes")
-        self.size = hw
+    def __init__(self, runtime: Runtime, model: ModelRef, **thresholds: Any) -> None:
+        super().__init__(runtime, model, **thresholds)
+        hw = self.size = self.fixed_input_size("NanoDet")
         names = [o.name for o in runtime.outputs]
         wanted = [f"{kind}_pred_stride_{s}" for s in STRIDES for kind in ("cls", "dis")]
         missing = [n for n in wanted if n not in names]
@@ -69,9 +58,6 @@ class NanoDetDetector(PersonDetector):
             raise ModelError(f"{model.path}: not a NanoDet export, outputs {missing} missing")
         self._order = [names.index(n) for n in wanted]
         self.centres = [cell_centres(*hw, s) for s in STRIDES]
-        self.score_threshold = score_threshold
-        self.nms_iou = nms_iou
-        self.person_class = person_class
 
     def detect(self, image: np.ndarray) -> Detections:
         padded, box = letterbox(image, self.size, pad_value=0, centre=True)
@@ -87,10 +73,7 @@ class NanoDetDetector(PersonDetector):
                     f"{self.model.path}: stride {stride} has {len(cls)} rows, expected "
                     f"{len(centres)} for input {self.size}"
                 )
-            if not 0 <= self.person_class < cls.shape[1]:
-                raise ModelError(
-                    f"person_class {self.person_class} outside the model's {cls.shape[1]} classes"
-                )
+            self.check_classes(cls.shape[1])
             score = cls[:, self.person_class]
             keep = score >= self.score_threshold
             if not keep.any():
@@ -101,8 +84,4 @@ class NanoDetDetector(PersonDetector):
             scores.append(score[keep])
         if not boxes:
             return Detections.empty()
-        h, w = image.shape[:2]
-        xyxy = np.clip(box.to_image(np.concatenate(boxes)), 0, [w, h, w, h])
-        score = np.concatenate(scores).astype(np.float32)
-        kept = nms(xyxy, score, self.nms_iou)
-        return Detections(xyxy[kept], score[kept], np.full(len(kept), self.person_class))
+        return self.finish(box.to_image(np.concatenate(boxes)), np.concatenate(scores), image)

@@ -12,12 +12,14 @@ two classes compete for the same box.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from edge_producer.detections import Detections
 from edge_producer.detectors.base import PersonDetector
 from edge_producer.models import ModelRef
-from edge_producer.ops import Letterbox, letterbox, nms
+from edge_producer.ops import Letterbox, letterbox
 from edge_producer.runtime.base import ModelError, Runtime
 
 DEFAULT_SIZE = (640, 640)
@@ -38,17 +40,12 @@ class Yolov5Detector(PersonDetector):
         runtime: Runtime,
         model: ModelRef,
         *,
-        score_threshold: float,
-        nms_iou: float,
-        person_class: int = 0,
         input_size: tuple[int, int] = DEFAULT_SIZE,
+        **thresholds: Any,
     ) -> None:
-        super().__init__(runtime, model)
+        super().__init__(runtime, model, **thresholds)
         self.size = runtime.inputs[0].fixed_hw() or input_size
         self.dtype = runtime.inputs[0].dtype
-        self.score_threshold = score_threshold
-        self.nms_iou = nms_iou
-        self.person_class = person_class
 
     def preprocess(self, image: np.ndarray) -> tuple[np.ndarray, Letterbox]:
         """The 1x3xHxW RGB 0..1 tensor of ``image`` and the letterbox that maps boxes back."""
@@ -64,17 +61,8 @@ class Yolov5Detector(PersonDetector):
                 f"{self.model.path}: a YOLOv5 export returns [1, N, 5 + classes], got {out.shape}"
             )
         rows = out[0].astype(np.float32, copy=False)
-        if not 0 <= self.person_class < rows.shape[1] - 5:
-            raise ModelError(
-                f"person_class {self.person_class} outside the model's {rows.shape[1] - 5} classes"
-            )
+        self.check_classes(rows.shape[1] - 5)
         scores = rows[:, 4] * rows[:, 5 + self.person_class]
         keep = scores >= self.score_threshold
-        rows, scores = rows[keep], scores[keep]
-        if not len(rows):
-            return Detections.empty()
-        xyxy = box.to_image(cxcywh_to_xyxy(rows[:, :4]))
-        h, w = image.shape[:2]
-        xyxy = np.clip(xyxy, 0, [w, h, w, h])
-        kept = nms(xyxy, scores, self.nms_iou)
-        return Detections(xyxy[kept], scores[kept], np.full(len(kept), self.person_class))
+        xyxy = box.to_image(cxcywh_to_xyxy(rows[keep, :4]))
+        return self.finish(xyxy, scores[keep], image)

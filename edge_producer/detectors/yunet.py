@@ -8,15 +8,10 @@ import numpy as np
 from edge_producer.detections import Detections
 from edge_producer.detectors.base import FaceDetector
 from edge_producer.models import ModelRef
-from edge_producer.ops import nms
+from edge_producer.ops import grid_cells, nms
 from edge_producer.runtime.base import Runtime
 
 STRIDES = (8, 16, 32)
-
-
-def _cells(rows: int, cols: int) -> np.ndarray:
-    ys, xs = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
-    return np.stack([xs, ys], axis=-1).reshape(-1, 2).astype(np.float32)
 
 
 class YuNetDetector(FaceDetector):
@@ -63,7 +58,7 @@ class YuNetDetector(FaceDetector):
             keep = score >= self.score_threshold
             if not keep.any():
                 continue
-            cells = _cells(ph // stride, pw // stride)[keep]
+            cells = grid_cells(ph // stride, pw // stride)[keep]
             centre = (cells + bbox[keep, :2]) * stride
             size = np.exp(bbox[keep, 2:4]) * stride
             boxes.append(np.concatenate([centre - size / 2, centre + size / 2], axis=1))

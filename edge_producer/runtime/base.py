@@ -31,15 +31,10 @@ class TensorSpec:
 class Runtime(ABC):
     """One loaded ONNX model, ready to run."""
 
-    @property
-    @abstractmethod
-    def inputs(self) -> list[TensorSpec]:
-        """The model's inputs, in the model's order."""
-
-    @property
-    @abstractmethod
-    def outputs(self) -> list[TensorSpec]:
-        """The model's outputs, in the order :meth:`run` returns them."""
+    inputs: list[TensorSpec]
+    """The model's inputs, in the model's order (set by the implementation when it loads)."""
+    outputs: list[TensorSpec]
+    """The model's outputs, in the order :meth:`run` returns them."""
 
     @property
     @abstractmethod

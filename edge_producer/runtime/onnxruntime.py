@@ -62,17 +62,9 @@ class OnnxRuntime(Runtime):
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"ONNX Runtime cannot load {model_path}: {exc}") from exc
-        self._inputs = [_spec(a) for a in self._session.get_inputs()]
-        self._outputs = [_spec(a) for a in self._session.get_outputs()]
-        self._names = [o.name for o in self._outputs]
-
-    @property
-    def inputs(self) -> list[TensorSpec]:
-        return self._inputs
-
-    @property
-    def outputs(self) -> list[TensorSpec]:
-        return self._outputs
+        self.inputs = [_spec(a) for a in self._session.get_inputs()]
+        self.outputs = [_spec(a) for a in self._session.get_outputs()]
+        self._names = [o.name for o in self.outputs]
 
     @property
     def provider(self) -> str:

@@ -3,32 +3,21 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from types import TracebackType
 
 from contracts.events import Event
+from edge_producer.closing import Closing
 
 
-class MessageSender(ABC):
+class MessageSender(Closing, ABC):
     """Delivers contract events. Kafka and RabbitMQ senders come with part 2 of the edge."""
 
     @abstractmethod
     def send(self, event: Event) -> None:
         """Hand over one validated event."""
 
-    def flush(self) -> None:  # noqa: B027 - optional hook
+    def flush(self) -> None:
         """Block until every event handed over so far is delivered."""
 
     def close(self) -> None:
         """Flush and release resources."""
         self.flush()
-
-    def __enter__(self) -> MessageSender:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from types import TracebackType
 
+from edge_producer.closing import Closing
 from edge_producer.config import SourceConfig
 from edge_producer.errors import SourceError
 from edge_producer.frames import Frame
@@ -13,7 +13,7 @@ from edge_producer.frames import Frame
 __all__ = ["SourceError", "VideoSource"]
 
 
-class VideoSource(ABC):
+class VideoSource(Closing, ABC):
     """Frames from one camera, file, folder or stream.
 
     Iterating yields processed frames (after frame skipping and resizing) until the end of a
@@ -34,14 +34,3 @@ class VideoSource(ABC):
     @abstractmethod
     def nominal_fps(self) -> float | None:
         """The source's own frame rate when it reports one."""
-
-    def __enter__(self) -> VideoSource:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

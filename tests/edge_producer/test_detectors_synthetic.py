@@ -17,7 +17,7 @@ from onnx import TensorProto, helper, numpy_helper
 from edge_producer.config import RuntimeConfig
 from edge_producer.detectors.yolov5 import Yolov5Detector
 from edge_producer.models import ModelRef
-from edge_producer.ops import batched_nms, box_iou, letterbox, nms
+from edge_producer.ops import box_iou, letterbox, nms
 from edge_producer.runtime import ModelError, load_runtime
 
 OPSET = 17
@@ -208,23 +208,8 @@ def test_nms_matches_loops(seed: int, threshold: float) -> None:
     assert 0 < len(expected) < 60  # the random boxes really overlap
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_batched_nms_matches_per_class_loops(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    boxes, scores = random_boxes(rng, 60), rng.uniform(0, 1, 60).astype(np.float32)
-    classes = rng.integers(0, 3, 60)
-    kept: list[int] = []
-    for c in range(3):
-        idx = [i for i in range(60) if classes[i] == c]
-        sub = nms_reference([boxes[i].tolist() for i in idx], [float(scores[i]) for i in idx], 0.45)
-        kept += [idx[j] for j in sub]
-    expected = sorted(kept, key=lambda i: -scores[i])
-    assert batched_nms(boxes, scores, classes, 0.45).tolist() == expected
-    assert len(expected) > len(nms_reference(boxes.tolist(), scores.tolist(), 0.45))
-
-
 def test_nms_empty() -> None:
-    assert batched_nms(np.zeros((0, 4)), np.zeros(0), np.zeros(0), 0.5).tolist() == []
+    assert nms(np.zeros((0, 4)), np.zeros(0), 0.5).tolist() == []
 
 
 # --- letterbox round trips ------------------------------------------------------------------------

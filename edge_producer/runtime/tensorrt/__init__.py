@@ -139,19 +139,19 @@ class TensorRTRuntime(Runtime):
         if self._context is None:
             raise ModelError(f"TensorRT cannot create an execution context for {model_path}")
         self._stream = _cuda(cudart.cudaStreamCreate())
-        self._inputs, self._outputs = [], []
+        self.inputs, self.outputs = [], []
         self._ranges: dict[str, Profile] = {}
         for i in range(engine.num_io_tensors):
             name = engine.get_tensor_name(i)
             shape = tuple(None if d < 0 else int(d) for d in engine.get_tensor_shape(name))
             spec = TensorSpec(name, shape, _nptype(engine.get_tensor_dtype(name), name))
             if engine.get_tensor_mode(name) == trt.TensorIOMode.INPUT:
-                self._inputs.append(spec)
+                self.inputs.append(spec)
                 if None in shape:
                     lo, opt, hi = engine.get_tensor_profile_shape(name, 0)
                     self._ranges[name] = (tuple(lo), tuple(opt), tuple(hi))
             else:
-                self._outputs.append(spec)
+                self.outputs.append(spec)
 
     @staticmethod
     def _int8_cache(config: TensorRTConfig) -> bytes | None:
@@ -178,14 +178,6 @@ class TensorRTRuntime(Runtime):
         with contextlib.suppress(OSError, ValueError, KeyError):
             precision = json.loads(self._meta_path.read_text(encoding="utf-8"))["precision"]
         return engine, precision
-
-    @property
-    def inputs(self) -> list[TensorSpec]:
-        return self._inputs
-
-    @property
-    def outputs(self) -> list[TensorSpec]:
-        return self._outputs
 
     @property
     def provider(self) -> str:
@@ -218,7 +210,7 @@ class TensorRTRuntime(Runtime):
         to_host = cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
         stream = self._stream
         staged = []  # host arrays stay alive until the stream is synchronised
-        for spec in self._inputs:
+        for spec in self.inputs:
             arr = np.ascontiguousarray(feeds[spec.name], dtype=spec.dtype)
             self._check_range(spec.name, arr.shape)
             if not self._context.set_input_shape(spec.name, arr.shape):
@@ -228,7 +220,7 @@ class TensorRTRuntime(Runtime):
             self._context.set_tensor_address(spec.name, ptr)
             staged.append(arr)
         results = []
-        for spec in self._outputs:
+        for spec in self.outputs:
             shape = tuple(self._context.get_tensor_shape(spec.name))
             if any(d < 0 for d in shape):
                 raise ModelError(f"output {spec.name!r} has a data-dependent shape {shape}")
@@ -237,7 +229,7 @@ class TensorRTRuntime(Runtime):
             results.append(out)
         if not self._context.execute_async_v3(int(stream)):
             raise ModelError("TensorRT execution failed; see its log")
-        for spec, out in zip(self._outputs, results, strict=True):
+        for spec, out in zip(self.outputs, results, strict=True):
             ptr = self._buffers[spec.name][0]
             _cuda(cudart.cudaMemcpyAsync(out.ctypes.data, ptr, out.nbytes, to_host, stream))
         _cuda(cudart.cudaStreamSynchronize(stream))
