@@ -169,8 +169,12 @@ class FacesConfig(Section):
     decoder: Literal["yunet", "mtcnn"] | None = Field(
         default=None, description="Detector family; a bundled model knows its own."
     )
-    score_threshold: float = Field(
-        default=0.6, ge=0, le=1, description="Smallest score of a kept face."
+    score_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Smallest score of a kept face (None: the detector's own default, YuNet 0.6, "
+        "MTCNN 0.9).",
     )
     nms_iou: float = Field(default=0.3, gt=0, le=1, description="Face NMS IoU.")
     search: Literal["person_boxes", "frame"] = Field(

@@ -79,3 +79,33 @@ class FaceDetector(_OnnxDetector):
     """Finds faces, with 5 landmarks each (eyes, nose tip, mouth corners) in ``landmarks``:
     right eye, left eye (the subject's; the right eye is on the image's left), nose, right mouth
     corner, left mouth corner."""
+
+    DEFAULT_SCORE: float
+    """The score threshold used when the config leaves it unset (each detector's own scale)."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        model: ModelRef,
+        *,
+        score_threshold: float | None = None,
+        nms_iou: float,
+        min_size: int = 0,
+    ) -> None:
+        super().__init__(runtime, model)
+        self.score_threshold = self.DEFAULT_SCORE if score_threshold is None else score_threshold
+        self.nms_iou = nms_iou
+        self.min_size = min_size
+
+    def finish(
+        self, xyxy: np.ndarray, scores: np.ndarray, landmarks: np.ndarray, image: np.ndarray
+    ) -> Detections:
+        """Faces in image pixels: clipped to the image, those under ``min_size`` (shorter side)
+        dropped, NMS applied."""
+        h, w = image.shape[:2]
+        xyxy = np.clip(xyxy, 0, [w, h, w, h]).astype(np.float32)
+        sides = np.minimum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
+        big = sides >= self.min_size
+        xyxy, scores, landmarks = xyxy[big], np.asarray(scores, np.float32)[big], landmarks[big]
+        kept = nms(xyxy, scores, self.nms_iou)
+        return Detections(xyxy[kept], scores[kept], landmarks=landmarks[kept])

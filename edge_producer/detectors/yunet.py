@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
 from edge_producer.detections import Detections
 from edge_producer.detectors.base import FaceDetector
 from edge_producer.models import ModelRef
-from edge_producer.ops import grid_cells, nms
+from edge_producer.ops import grid_cells
 from edge_producer.runtime.base import Runtime
 
 STRIDES = (8, 16, 32)
@@ -20,20 +22,12 @@ class YuNetDetector(FaceDetector):
     Images whose longer side exceeds ``max_side`` are scaled down first.
     """
 
+    DEFAULT_SCORE = 0.6
+
     def __init__(
-        self,
-        runtime: Runtime,
-        model: ModelRef,
-        *,
-        score_threshold: float,
-        nms_iou: float,
-        min_size: int = 0,
-        max_side: int = 640,
+        self, runtime: Runtime, model: ModelRef, *, max_side: int = 640, **thresholds: Any
     ) -> None:
-        super().__init__(runtime, model)
-        self.score_threshold = score_threshold
-        self.nms_iou = nms_iou
-        self.min_size = min_size
+        super().__init__(runtime, model, **thresholds)
         self.max_side = max_side
         names = [o.name for o in runtime.outputs]
         self._order = [
@@ -68,10 +62,4 @@ class YuNetDetector(FaceDetector):
             return Detections.empty()
         xyxy = np.concatenate(boxes) / scale
         landmarks = np.concatenate(points) / scale
-        score = np.concatenate(scores)
-        xyxy = np.clip(xyxy, 0, [w, h, w, h])
-        sides = np.minimum(xyxy[:, 2] - xyxy[:, 0], xyxy[:, 3] - xyxy[:, 1])
-        big = sides >= self.min_size
-        xyxy, score, landmarks = xyxy[big], score[big], landmarks[big]
-        kept = nms(xyxy, score, self.nms_iou)
-        return Detections(xyxy[kept], score[kept], landmarks=landmarks[kept])
+        return self.finish(xyxy, np.concatenate(scores), landmarks, image)

@@ -60,6 +60,10 @@ def resolve_model(name_or_path: str, role: str, decoder: str | None = None) -> M
         digest = sha256_file(path)
         if digest != entry["sha256"]:
             raise ModelError(f"bundled model {path} is corrupt: sha256 {digest}")
+        for extra, expected in entry.get("extra_files", {}).items():
+            extra_path = BUNDLE_DIR / extra
+            if not extra_path.is_file() or sha256_file(extra_path) != expected:
+                raise ModelError(f"bundled model file {extra_path} is missing or corrupt")
         return ModelRef(
             name_or_path, str(entry["version"]), path, decoder or entry["decoder"], digest
         )

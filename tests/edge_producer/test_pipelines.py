@@ -47,10 +47,19 @@ def test_people_count_on_stills(media, name: str) -> None:
     assert event.people_count == len(event.detections)
 
 
-def test_faces_found_on_face_still(media) -> None:
-    faces = face_detector(_config("all")).detect(cv2.imread(str(FACE_STILL)))
+@pytest.mark.parametrize("model", ["yunet", "mtcnn"])
+def test_faces_found_on_face_still(media, model: str) -> None:
+    detector = face_detector(_config("all", {"faces": {"model": model}}))
+    faces = detector.detect(cv2.imread(str(FACE_STILL)))
     assert len(faces) == 3
     assert faces.landmarks.shape == (3, 5, 2)
+
+
+def test_all_pipeline_with_mtcnn_classifies_faces(media) -> None:
+    sender = MemorySender()
+    run(_config("all", {"faces": {"model": "mtcnn"}}, max_frames=24), [sender])
+    genders = [e for e in sender.events if isinstance(e, GenderClassification)]
+    assert genders and all(g.model.name == "gender_v1" for g in genders)
 
 
 def test_all_pipeline_events_follow_the_contract(walking_all) -> None:
