@@ -7,8 +7,8 @@ For each pipeline it prints frames per second, each stage's share of the time, t
 pipeline's FPS to its raw detector's inference-only FPS on the same frames in the same run (the
 person detector for people and all, the face detector on whole frames for gender), and the peak
 RSS of a separate process that runs the pipeline over the clip with the real file source.
-Passes run in the order detector, pipeline, pipeline, detector per repeat, so drift in the
-machine's load touches both sides. See bench/README.md.
+Each frame goes to the raw detector alone and then through the pipeline, one after the other,
+so drift in the machine's load touches both sides alike. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -72,13 +72,24 @@ def raw_detector(pipeline: Pipeline) -> PersonDetector | FaceDetector:
     return pipeline.faces
 
 
-def timed_fps(frames: list[Frame], step: Callable[[Frame], object]) -> float:
+def interleaved_seconds(
+    frames: list[Frame], detect: Callable[[np.ndarray], object], pipeline: Pipeline
+) -> tuple[float, float]:
+    """Seconds spent by the raw detector and by the pipeline, frame by frame side by side: each
+    frame goes to the detector alone, then through the pipeline, so load drift touches both."""
     for frame in frames[:WARMUP]:
-        step(frame)
-    start = time.perf_counter()
+        detect(frame.image)
+        pipeline.process(frame)
+    pipeline.reset()
+    detector_s = pipeline_s = 0.0
     for frame in frames:
-        step(frame)
-    return len(frames) / (time.perf_counter() - start)
+        start = time.perf_counter()
+        detect(frame.image)
+        middle = time.perf_counter()
+        pipeline.process(frame)
+        detector_s += middle - start
+        pipeline_s += time.perf_counter() - middle
+    return detector_s, pipeline_s
 
 
 def peak_rss_mb(pipeline: str, clip: Path, frames: int, device: str) -> float:
@@ -112,21 +123,17 @@ def rss_worker(pipeline: str, clip: Path, frames: int, device: str) -> None:
 
 
 def measure(name: str, frames: list[Frame], cfg: EdgeConfig, repeats: int) -> str:
-    detector_fps: list[float] = []
-    pipeline_fps: list[float] = []
     pipeline = build_pipeline(cfg)
     detector = raw_detector(pipeline)
-    detect = detector.detect
-    for _ in range(repeats):
-        detector_fps.append(timed_fps(frames, lambda f: detect(f.image)))
-        for _ in range(2):
-            pipeline.reset()  # new tracks and classify schedule, the same warm sessions
-            pipeline_fps.append(timed_fps(frames, pipeline.process))
-        detector_fps.append(timed_fps(frames, lambda f: detect(f.image)))
-    det, pipe = float(np.mean(detector_fps)), float(np.mean(pipeline_fps))
+    runs = [interleaved_seconds(frames, detector.detect, pipeline) for _ in range(repeats)]
+    detector_s = sum(d for d, _ in runs)
+    pipeline_s = sum(p for _, p in runs)
+    ratios = ", ".join(f"{d / p:.2f}" for d, p in runs)
+    n = len(frames) * repeats
     return (
-        f"{name}: {pipe:.1f} fps pipeline vs {det:.1f} fps {detector.model.name} alone = "
-        f"{pipe / det:.2f}x [{detector.runtime.provider}]\n    stages: {pipeline.timer.summary()}"
+        f"{name}: {n / pipeline_s:.1f} fps pipeline vs {n / detector_s:.1f} fps "
+        f"{detector.model.name} alone = {detector_s / pipeline_s:.2f}x (passes: {ratios}) "
+        f"[{detector.runtime.provider}]\n    stages: {pipeline.timer.summary()}"
     )
 
 
@@ -136,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=120, help="frames per pass (clip loops)")
     parser.add_argument("--pipelines", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
-    parser.add_argument("--repeats", type=int, default=2, help="detector/pipeline rounds")
+    parser.add_argument("--repeats", type=int, default=3, help="passes over the frames")
     parser.add_argument("--rss-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_worker:
