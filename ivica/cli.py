@@ -96,7 +96,7 @@ def _superset(args: argparse.Namespace) -> int:
 
 
 def _edge(args: argparse.Namespace) -> int:
-    from edge_producer import app
+    from edge_producer import app, probe
 
     cfg = app.edge_config(
         args.config,
@@ -110,7 +110,7 @@ def _edge(args: argparse.Namespace) -> int:
         preview=args.preview,
     )
     if args.action == "probe":
-        checks = app.probe(cfg)
+        checks = probe.probe(cfg)
         for c in checks:
             print(f"{'ok  ' if c.ok else 'FAIL'} {c.name:<13} {c.detail}")
         return 0 if all(c.ok for c in checks) else 3
