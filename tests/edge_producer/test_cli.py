@@ -8,6 +8,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import cv2
 import pytest
 
 from contracts import parse_ts, validate_event
@@ -129,3 +130,35 @@ def test_docs_carry_the_current_config_reference() -> None:
     begin, end = "<!-- config-reference:begin -->\n", "<!-- config-reference:end -->"
     section = docs[docs.index(begin) + len(begin) : docs.index(end)]
     assert section == config_reference(), "regenerate: python -m edge_producer.config"
+
+
+@pytest.mark.parametrize("target", ["preview.mp4", "frames"])
+def test_edge_run_preview(media, tmp_path: Path, target: str) -> None:
+    preview = tmp_path / target
+    done = ivica(
+        "edge",
+        "run",
+        "--source",
+        str(STORE_AISLE),
+        "--pipeline",
+        "people",
+        "--max-frames",
+        "6",
+        "--preview",
+        str(preview),
+    )
+    assert done.returncode == 0, done.stderr
+    if preview.suffix == ".mp4":
+        video = cv2.VideoCapture(str(preview))
+        assert int(video.get(cv2.CAP_PROP_FRAME_COUNT)) == 6
+        assert (video.get(cv2.CAP_PROP_FRAME_WIDTH), video.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (
+            480,
+            270,
+        )
+    else:
+        pngs = sorted(p.name for p in preview.iterdir())
+        assert pngs == [f"frame_{i:08d}.png" for i in range(6)]
+        # boxes were drawn: the annotated frame differs from the source frame
+        source = cv2.VideoCapture(str(STORE_AISLE))
+        _, first = source.read()
+        assert (cv2.imread(str(preview / pngs[0])) != first).any()
