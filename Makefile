@@ -25,7 +25,7 @@ $(SUPERSET_VENV)/.installed:
 	$(SUPERSET_VENV)/bin/pip install -q 'apache-superset==6.1.0' 'flask-caching==2.3.1' rich cachetools 'psycopg2-binary>=2.9'
 	touch $@
 
-infra/lib/.versions: infra/versions.env infra/pom.xml $(VENV)/.installed
+infra/lib/.versions: infra/versions.env infra/pom.xml $(shell find jobs/udf -type f -not -path '*/target/*') $(VENV)/.installed
 	$(VENV)/bin/ivica stack fetch
 
 demo: setup

@@ -1,7 +1,9 @@
-"""Resolve the JVM parts of the stack from Maven Central with infra/pom.xml."""
+"""Resolve the JVM parts of the stack from Maven Central with infra/pom.xml, and build the
+jobs' functions JAR (jobs/udf) next to the Kafka connector."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import subprocess
@@ -11,7 +13,17 @@ from infra.proc import StackError, require_tool
 from infra.versions import maven_properties
 
 POM = REPO_ROOT / "infra" / "pom.xml"
+UDF_POM = REPO_ROOT / "jobs" / "udf" / "pom.xml"
 STAMP = LIB_DIR / ".versions"
+
+
+def udf_digest() -> str:
+    """A hash of the functions' sources: a change rebuilds the JAR."""
+    h = hashlib.sha256()
+    for path in sorted(UDF_POM.parent.rglob("*")):
+        if path.is_file() and "target" not in path.relative_to(UDF_POM.parent).parts:
+            h.update(str(path.relative_to(UDF_POM.parent)).encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
 
 
 def check_java(minimum: int = 17) -> None:
@@ -28,30 +40,24 @@ def fetch(force: bool = False) -> bool:
     """Copy the JARs into infra/lib; returns False when they were already there."""
     props = maven_properties()
     stamp = "\n".join(f"{k}={v}" for k, v in sorted(props.items()))
+    stamp += f"\nudf.sources={udf_digest()}"
     if not force and STAMP.exists() and STAMP.read_text() == stamp:
         return False
     check_java()
     mvn = require_tool("mvn", "Install Maven 3.8+ (Debian: apt-get install maven).")
-    cmd = [
-        mvn,
-        "-q",
-        "-B",
-        "-f",
-        str(POM),
-        f"-Divica.lib={LIB_DIR}",
-        *(f"-D{k}={v}" for k, v in props.items()),
-        "package",
-    ]
+    common = ["-q", "-B", f"-Divica.lib={LIB_DIR}", *(f"-D{k}={v}" for k, v in props.items())]
     # No JAR of an older version stays; Maven's unpack markers go too, or it skips the unpack.
     for stale in (
         *(LIB_DIR / d for d in ("kafka", "flink", "connect-plugins")),
         POM.parent / "target",
+        UDF_POM.parent / "target",
     ):
         shutil.rmtree(stale, ignore_errors=True)
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise StackError(
-            "Maven could not resolve the stack's JARs:\n" + (done.stdout + done.stderr)[-3000:]
+    for pom, what in ((POM, "resolve the stack's JARs"), (UDF_POM, "build jobs/udf")):
+        done = subprocess.run(
+            [mvn, *common, "-f", str(pom), "package"], capture_output=True, text=True, check=False
         )
+        if done.returncode != 0:
+            raise StackError(f"Maven could not {what}:\n" + (done.stdout + done.stderr)[-3000:])
     STAMP.write_text(stamp)
     return True

@@ -30,4 +30,6 @@ def maven_properties(versions: dict[str, str] | None = None) -> dict[str, str]:
         "slf4j.version": v["SLF4J_VERSION"],
         "flink.kafka.connector.version": v["FLINK_KAFKA_CONNECTOR_VERSION"],
         "debezium.version": v["DEBEZIUM_VERSION"],
+        "flink.version": v["FLINK_VERSION"],
+        "jackson.version": v["JACKSON_VERSION"],
     }

@@ -51,9 +51,19 @@ class KafkaSettings(_Strict):
 
 class Topics(_Strict):
     input: str | None = Field(None, description="Raw event topic (default: the contract's).")
-    output: str | None = Field(None, description="Result topic (default: the contract's).")
-    dlq: str | None = Field(None, description="Dead-letter topic (default: <output>.dlq).")
-    late: str | None = Field(None, description="Late-event topic (default: <output>.late).")
+    output: str | dict[str, str] | None = Field(
+        None,
+        description="Result topic (default: the contract's): a name when the job writes one"
+        " output, else a mapping output -> topic (outputs not named keep their default).",
+    )
+    dlq: str | None = Field(
+        None,
+        description="Dead-letter topic (default: <output>.dlq with one output, else <input>.dlq).",
+    )
+    late: str | None = Field(
+        None,
+        description="Late-event topic (default: <output>.late with one output, else <input>.late).",
+    )
 
 
 class Backfill(_Strict):
@@ -72,16 +82,29 @@ class Backfill(_Strict):
 
 class Files(_Strict):
     input: Path = Field(description="JSONL input, one edge event per line.")
-    output: Path = Field(description="JSONL output, one result record per line.")
+    output: Path | dict[str, Path] = Field(
+        description="JSONL results, one record per line: a path when the job writes one output,"
+        " else a mapping output -> path for every output."
+    )
     dlq: Path = Field(description="JSONL dead letters: job, reason, payload.")
-    late: Path | None = Field(None, description="JSONL late events (default: <output>.late).")
+    late: Path | None = Field(
+        None, description="JSONL late events (default: <output>.late, or <dlq>.late)."
+    )
 
 
 class JobConfig(_Strict):
+    outputs: list[str] | None = Field(
+        None,
+        description="The outputs to compute, from the stream's (default: all of them). Each"
+        " one is a window query over the same single read and parse of the stream.",
+    )
     kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="Kafka access.")
     topics: Topics = Field(default_factory=Topics, description="Topic names.")
     window_s: int | None = Field(
-        None, gt=0, description="Window size in seconds (default: 60, sliding jobs 300)."
+        None,
+        gt=0,
+        description="Window size in seconds, for a job with one output (default: 60, sliding"
+        " 300, hourly 3600).",
     )
     slide_s: int | None = Field(
         None, gt=0, description="Slide of sliding (HOP) windows in seconds (default: 60)."
@@ -135,10 +158,17 @@ def load_job_config(path: str | Path | None) -> JobConfig:
 def _parser(prog: str) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=f"Ivica job {prog}")
     p.add_argument("--config", help="job YAML (jobs/config.py JobConfig)")
+    p.add_argument(
+        "--outputs", help="comma-separated outputs to compute (default: all of the job's)"
+    )
     k = p.add_argument_group("kafka (live and backfill)")
     k.add_argument("--bootstrap", help="Kafka bootstrap servers")
     k.add_argument("--input-topic")
-    k.add_argument("--output-topic")
+    k.add_argument(
+        "--output-topic",
+        action="append",
+        help="result topic; with several outputs OUTPUT=TOPIC (repeatable)",
+    )
     k.add_argument("--dlq-topic")
     k.add_argument("--late-topic")
     k.add_argument("--group-id")
@@ -149,7 +179,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     b.add_argument("--to-offsets", help="stop offsets, e.g. 0:1200,1:1187 (partition:offset)")
     f = p.add_argument_group("file mode (bounded, JSONL in and out)")
     f.add_argument("--input-file")
-    f.add_argument("--output-file")
+    f.add_argument(
+        "--output-file",
+        action="append",
+        help="results JSONL; with several outputs OUTPUT=PATH (repeatable)",
+    )
     f.add_argument("--dlq-file")
     f.add_argument("--late-file")
     w = p.add_argument_group("time and state")
@@ -174,7 +208,8 @@ def parse_args(prog: str, argv: list[str] | None) -> JobConfig:
         ("kafka", "bootstrap"): a.bootstrap,
         ("kafka", "group_id"): a.group_id,
         ("topics", "input"): a.input_topic,
-        ("topics", "output"): a.output_topic,
+        ("outputs",): a.outputs.split(",") if a.outputs else None,
+        ("topics", "output"): _named(parser, "--output-topic", a.output_topic),
         ("topics", "dlq"): a.dlq_topic,
         ("topics", "late"): a.late_topic,
         ("window_s",): a.window,
@@ -201,7 +236,7 @@ def parse_args(prog: str, argv: list[str] | None) -> JobConfig:
             parser.error("file mode needs --input-file, --output-file and --dlq-file")
         overrides[("files",)] = {
             "input": a.input_file,
-            "output": a.output_file,
+            "output": _named(parser, "--output-file", a.output_file),
             "dlq": a.dlq_file,
             "late": a.late_file,
         }
@@ -215,6 +250,18 @@ def parse_args(prog: str, argv: list[str] | None) -> JobConfig:
     if cfg.files and cfg.backfill:
         parser.error("choose file mode or backfill, not both")
     return cfg
+
+
+def _named(parser: argparse.ArgumentParser, flag: str, values: list[str] | None):
+    """One plain value (a job with one output), or OUTPUT=VALUE pairs (several outputs)."""
+    if not values:
+        return None
+    if len(values) == 1 and "=" not in values[0]:
+        return values[0]
+    pairs = dict(v.split("=", 1) for v in values if "=" in v)
+    if len(pairs) != len(values):
+        parser.error(f"{flag}: with several values, write each as OUTPUT=VALUE")
+    return pairs
 
 
 def _offsets(parser: argparse.ArgumentParser, text: str) -> dict[int, int]:

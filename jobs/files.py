@@ -11,10 +11,26 @@ from jobs.config import Files
 
 
 class FileOutputs:
-    def __init__(self, files: Files) -> None:
-        late = files.late or files.output.with_name(files.output.name + ".late")
-        self.targets = {"result": files.output, "dlq": files.dlq, "late": late}
-        self.staging = files.output.with_name(f".{files.output.name}.parts")
+    """One JSONL file per result (`results`: the job's output names), the DLQ and late files."""
+
+    def __init__(self, files: Files, results: list[str]) -> None:
+        if isinstance(files.output, Path):
+            if len(results) > 1:
+                raise ValueError("with several outputs, name each file: --output-file OUTPUT=PATH")
+            paths = {results[0]: files.output}
+            late = files.late or files.output.with_name(files.output.name + ".late")
+        else:
+            paths = {name: files.output.get(name) for name in results}
+            missing = [name for name, path in paths.items() if path is None]
+            if missing or set(files.output) - set(results):
+                raise ValueError(
+                    f"--output-file: the job writes {results}, files were named for"
+                    f" {sorted(files.output)}"
+                )
+            late = files.late or files.dlq.with_name(files.dlq.name + ".late")
+        self.results = list(paths)
+        self.targets: dict[str, Path] = {**paths, "dlq": files.dlq, "late": late}
+        self.staging = files.dlq.with_name(f".{files.dlq.name}.parts")
 
     def folder(self, name: str) -> Path:
         return self.staging / name
@@ -36,7 +52,7 @@ class FileOutputs:
                 for line in part.read_text().splitlines()
                 if line.strip()
             ]
-            if name == "result":
+            if name in self.results:
                 rows.sort(key=lambda r: tuple(r[k] for k in sort_keys))
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
@@ -48,8 +64,9 @@ class FileOutputs:
 
 def summary(job: str, rows: dict[str, list[dict]], targets: dict[str, Path]) -> str:
     late = Counter(r["camera_id"] for r in rows["late"])
+    results = [name for name in targets if name not in ("dlq", "late")]
     lines = [
-        f"{job}: {len(rows['result'])} results -> {targets['result']}",
+        *(f"{job}: {len(rows[n])} {n} results -> {targets[n]}" for n in results),
         f"{job}: {len(rows['dlq'])} dead letters -> {targets['dlq']}",
         f"{job}: {len(rows['late'])} late events -> {targets['late']}",
     ]

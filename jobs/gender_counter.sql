@@ -4,7 +4,7 @@
 --
 -- A tracked person votes once per window with the track's majority gender; a tie is unknown.
 -- Classifications without a track (track_id NULL, one group per window) count one each.
-CREATE TEMPORARY VIEW gender_track_votes AS
+CREATE TEMPORARY VIEW ${job}_track_votes AS
 SELECT
   MAX(site_id)                               AS site_id,
   camera_id, track_id, window_start, window_end, window_time,
@@ -22,5 +22,5 @@ SELECT
   SUM(CASE WHEN track_id IS NULL THEN male   WHEN male > female THEN 1 ELSE 0 END) AS men,
   SUM(CASE WHEN track_id IS NULL THEN female WHEN female > male THEN 1 ELSE 0 END) AS women,
   SUM(CASE WHEN track_id IS NOT NULL AND male = female THEN 1 ELSE 0 END)         AS `unknown`  -- a keyword
-FROM gender_track_votes
+FROM ${job}_track_votes
 GROUP BY camera_id, window_start, window_end;

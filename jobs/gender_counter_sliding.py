@@ -6,7 +6,7 @@ Modes and flags: docs/jobs.md, or `python -m jobs.gender_counter_sliding --help`
 import sys
 
 from jobs.runtime import run
-from jobs.specs import GENDER_COUNTER_SLIDING
+from jobs.specs import JOBS
 
 if __name__ == "__main__":
-    sys.exit(run(GENDER_COUNTER_SLIDING, sys.argv[1:]))
+    sys.exit(run(JOBS["gender_counter_sliding"], sys.argv[1:]))

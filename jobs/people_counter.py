@@ -6,7 +6,7 @@ Modes and flags: docs/jobs.md, or `python -m jobs.people_counter --help`.
 import sys
 
 from jobs.runtime import run
-from jobs.specs import PEOPLE_COUNTER
+from jobs.specs import JOBS
 
 if __name__ == "__main__":
-    sys.exit(run(PEOPLE_COUNTER, sys.argv[1:]))
+    sys.exit(run(JOBS["people_counter"], sys.argv[1:]))

@@ -1,19 +1,8 @@
 -- people_counter (and people_counter_sliding): per camera and event-time window.
 --   window: ${window_fn} over event_time (TUMBLE: [start, start + size), epoch-aligned;
 --           HOP: size and slide); the watermark is declared on the raw table (jobs/tables.py).
---   input:  person_detections (jobs/sql/person_detections_parse.sql)
---
--- Each frame becomes one row per detection (LEFT JOIN UNNEST keeps frames without any), and
--- `first_of_frame` marks one row per frame, so per-frame figures are not counted twice.
-CREATE TEMPORARY VIEW person_detection_tracks AS
-SELECT
-  d.site_id, d.camera_id, d.people_count, d.event_time,
-  t.pos IS NULL OR t.pos = 1                                        AS first_of_frame,
-  CASE WHEN t.track_id NOT IN ('', 'null') THEN t.track_id END      AS track_id
-FROM person_detections AS d
-LEFT JOIN UNNEST(SPLIT(REGEXP_REPLACE(d.track_ids_json, '[\[\]]', ''), ','))
-  WITH ORDINALITY AS t(track_id, pos) ON TRUE;
-
+--   input:  person_detection_tracks (jobs/sql/person_detections_parse.sql): one row per
+--           detection, `first_of_frame` on one row per frame
 CREATE TEMPORARY VIEW ${job}_results AS
 SELECT
   MAX(site_id)                                                      AS site_id,

@@ -1,7 +1,8 @@
 """Shared job runtime: build the tables for the mode, run the job's SQL, route DLQ and late rows.
 
-A job is a `JobSpec`: which raw stream it reads, which SQL it runs, what it writes.
-The same query text runs in every mode; only the source and sink tables change.
+A job is a `StreamJob`: one raw stream, read and parsed once, and the window queries
+(`ResultSpec`) that share that read, run together as one statement set. The same query text
+runs in every mode; only the source and sink tables change.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from string import Template
 
@@ -21,21 +22,25 @@ from jobs.config import JobConfig, parse_args
 from jobs.files import FileOutputs, summary
 
 JOBS_DIR = Path(__file__).resolve().parent
+LIB_FLINK = JOBS_DIR.parent / "infra" / "lib" / "flink"
+UDF_JAR = "ivica-jobs-udf.jar"  # built from jobs/udf by `ivica stack fetch`
 WINDOW_KEY = ("camera_id", "window_start", "window_end")
 
 
 @dataclass(frozen=True)
-class JobSpec:
-    name: str
+class ResultSpec:
+    """One output of a stream job: a window query and where its rows go."""
+
+    name: str  # the output's name: people_counter, ...
     query: str  # jobs/<query>.sql
-    stream: str  # person_detections | gender_classifications: jobs/sql/<stream>_parse.sql
-    input_topic: str
     output_topic: str
     sink_columns: tables.Columns
     sliding: bool = False
     default_window_s: int | None = None  # else 60, or 300 when sliding
 
-    def window(self, cfg: JobConfig) -> tuple[int, int]:
+    def window(self, cfg: JobConfig, alone: bool) -> tuple[int, int]:
+        if not alone and (cfg.window_s or cfg.slide_s):
+            raise ValueError("--window and --slide apply to one output: choose it with --outputs")
         size = cfg.window_s or self.default_window_s or (300 if self.sliding else 60)
         if not self.sliding:
             if cfg.slide_s is not None:
@@ -45,6 +50,29 @@ class JobSpec:
         if size % slide:
             raise ValueError(f"--window ({size}) must be a multiple of --slide ({slide})")
         return size, slide
+
+
+@dataclass(frozen=True)
+class StreamJob:
+    """One raw stream, read and parsed once, and the window queries that share that read."""
+
+    name: str  # people | gender
+    stream: str  # person_detections | gender_classifications: jobs/sql/<stream>_parse.sql
+    input_topic: str
+    results: tuple[ResultSpec, ...]
+
+    def select(self, names: list[str] | None) -> StreamJob:
+        """The job restricted to the named outputs (all when None), named after its output
+        when it has one: a job with one output is today's per-output job."""
+        if not names:
+            return self
+        known = {r.name: r for r in self.results}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ValueError(f"unknown outputs {unknown}: {self.name} has {sorted(known)}")
+        chosen = tuple(known[n] for n in dict.fromkeys(names))
+        name = chosen[0].name if len(chosen) == 1 else self.name
+        return replace(self, name=name, results=chosen)
 
 
 def split_statements(sql: str) -> list[str]:
@@ -60,32 +88,42 @@ def render_sql(path: Path, params: dict[str, str]) -> list[str]:
     return split_statements(sql)
 
 
-def sql_params(spec: JobSpec, cfg: JobConfig) -> dict[str, str]:
-    size, slide = spec.window(cfg)
-    if spec.sliding:
+def sql_params(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> dict[str, str]:
+    size, slide = result.window(cfg, alone=len(job.results) == 1)
+    if result.sliding:
         window = {
             "window_fn": "HOP",
             "window_intervals": f"{tables.interval(slide)}, {tables.interval(size)}",
         }
     else:
         window = {"window_fn": "TUMBLE", "window_intervals": tables.interval(size)}
-    return {"job": spec.name, **window}
+    return {"job": result.name, **window}
 
 
-def side_output_views(spec: JobSpec) -> list[str]:
+def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
+    """The functions, the stream's parse (once), each output's query, the side outputs."""
+    statements = render_sql(JOBS_DIR / "sql" / "functions.sql", {})
+    statements.append(tables.raw_source_ddl(job.stream, cfg, job.name, input_topic(job, cfg)))
+    statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
+    for result in job.results:
+        statements += render_sql(JOBS_DIR / f"{result.query}.sql", sql_params(job, result, cfg))
+    return statements + side_output_views(job)
+
+
+def side_output_views(job: StreamJob) -> list[str]:
     fmt = tables.TS_FORMAT
     return [
-        f"CREATE TEMPORARY VIEW dlq_rows AS SELECT '{spec.name}' AS job, reason, payload "
-        f"FROM {spec.stream}_dlq",
-        f"CREATE TEMPORARY VIEW late_rows AS SELECT '{spec.name}' AS job, camera_id, "
+        f"CREATE TEMPORARY VIEW dlq_rows AS SELECT '{job.name}' AS job, reason, payload "
+        f"FROM {job.stream}_dlq",
+        f"CREATE TEMPORARY VIEW late_rows AS SELECT '{job.name}' AS job, camera_id, "
         f"DATE_FORMAT(event_time, '{fmt}') AS event_time, "
-        f"DATE_FORMAT(watermark_at, '{fmt}') AS watermark_at, payload FROM {spec.stream}_late",
+        f"DATE_FORMAT(watermark_at, '{fmt}') AS watermark_at, payload FROM {job.stream}_late",
     ]
 
 
 @dataclass(frozen=True)
 class Output:
-    name: str  # result | dlq | late
+    name: str  # a result's name | dlq | late
     view: str
     columns: tables.Columns
     topic: str
@@ -97,32 +135,38 @@ class Output:
         return f"{self.name}_out"
 
 
-def outputs(spec: JobSpec, cfg: JobConfig) -> list[Output]:
-    out = cfg.topics.output or spec.output_topic
+def input_topic(job: StreamJob, cfg: JobConfig) -> str:
+    return cfg.topics.input or job.input_topic
+
+
+def result_topic(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> str:
+    chosen = cfg.topics.output
+    if isinstance(chosen, str):
+        if len(job.results) > 1:
+            raise ValueError("with several outputs, name each topic: --output-topic OUTPUT=TOPIC")
+        return chosen
+    unknown = set(chosen or {}) - {r.name for r in job.results}
+    if unknown:
+        raise ValueError(f"--output-topic names outputs the job does not write: {sorted(unknown)}")
+    return (chosen or {}).get(result.name, result.output_topic)
+
+
+def outputs(job: StreamJob, cfg: JobConfig) -> list[Output]:
+    """Each result, then one dead-letter and one late output for the whole stream, named after
+    the output topic when there is one output (as the per-output jobs always were), else after
+    the input topic."""
+    results = []
+    for r in job.results:
+        view, topic = f"{r.name}_results", result_topic(job, r, cfg)
+        results.append(Output(r.name, view, r.sink_columns, topic, f"ivica.{r.name}", WINDOW_KEY))
+    base = results[0].topic if len(results) == 1 else input_topic(job, cfg)
     return [
-        Output(
-            "result",
-            f"{spec.name}_results",
-            spec.sink_columns,
-            out,
-            f"ivica.{spec.name}",
-            WINDOW_KEY,
-        ),
-        Output(
-            "dlq",
-            "dlq_rows",
-            tables.DLQ_COLUMNS,
-            cfg.topics.dlq or f"{out}.dlq",
-            "ivica.dead_letter",
-        ),
-        Output(
-            "late",
-            "late_rows",
-            tables.LATE_COLUMNS,
-            cfg.topics.late or f"{out}.late",
-            "ivica.late_event",
-        ),
-    ]
+        *results,
+        Output("dlq", "dlq_rows", tables.DLQ_COLUMNS, cfg.topics.dlq or f"{base}.dlq",
+               "ivica.dead_letter"),
+        Output("late", "late_rows", tables.LATE_COLUMNS, cfg.topics.late or f"{base}.late",
+               "ivica.late_event"),
+    ]  # fmt: skip
 
 
 def create_sinks(
@@ -146,11 +190,13 @@ def create_sinks(
 
 
 def default_jars(cfg: JobConfig) -> list[str]:
+    """The Kafka connector and the jobs' functions (ivica-jobs-udf.jar), from infra/lib/flink
+    unless named. A cluster that has them in its lib/ (the Kubernetes image) needs none."""
     if cfg.jars:
         return cfg.jars
     if os.environ.get("IVICA_FLINK_JARS"):
         return os.environ["IVICA_FLINK_JARS"].split(os.pathsep)
-    return [str(p) for p in (JOBS_DIR.parent / "infra" / "lib" / "flink").glob("*.jar")]
+    return [str(p) for p in LIB_FLINK.glob("*.jar")]
 
 
 def latest_checkpoint(checkpoint_dir: str) -> str:
@@ -161,12 +207,16 @@ def latest_checkpoint(checkpoint_dir: str) -> str:
     return found[-1].parent.as_uri()
 
 
-def table_env(spec: JobSpec, cfg: JobConfig) -> TableEnvironment:
+def table_env(job: StreamJob, cfg: JobConfig) -> TableEnvironment:
     t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
     conf = t_env.get_config()
-    conf.set("pipeline.name", f"ivica-{spec.name}")
+    conf.set("pipeline.name", f"ivica-{job.name}")
     conf.set("table.local-time-zone", "UTC")
     conf.set("parallelism.default", str(cfg.parallelism))
+    # The parse is computed once and shared by every output's branch (the planner would
+    # otherwise copy a view into each INSERT of the statement set).
+    conf.set("table.optimizer.reuse-optimize-block-with-digest-enabled", "true")
+    conf.set("pipeline.object-reuse", "true")
     conf.set("execution.checkpointing.interval", f"{round(cfg.checkpoint_interval_s * 1000)} ms")
     conf.set("execution.checkpointing.mode", "EXACTLY_ONCE")
     conf.set("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION")
@@ -177,40 +227,43 @@ def table_env(spec: JobSpec, cfg: JobConfig) -> TableEnvironment:
             latest_checkpoint(cfg.checkpoint_dir or "") if cfg.restore == "latest" else cfg.restore
         )
         conf.set("execution.state-recovery.path", path)
-        print(f"{spec.name}: restoring from {path}", file=sys.stderr, flush=True)
-    jars = [Path(j).resolve().as_uri() for j in default_jars(cfg)]
-    if jars and not cfg.files:
-        conf.set("pipeline.jars", ";".join(jars))
+        print(f"{job.name}: restoring from {path}", file=sys.stderr, flush=True)
+    jars = default_jars(cfg)
+    if cfg.files and not any(Path(j).name == UDF_JAR for j in jars):
+        raise FileNotFoundError(
+            f"{UDF_JAR} is not in {LIB_FLINK}: build it with `ivica stack fetch` (make setup)"
+        )
+    if jars:
+        conf.set("pipeline.jars", ";".join(Path(j).resolve().as_uri() for j in jars))
     return t_env
 
 
-def run(spec: JobSpec, argv: list[str] | None = None) -> int:
-    cfg = parse_args(f"jobs.{spec.name}", argv)
+def run(job: StreamJob, argv: list[str] | None = None) -> int:
+    """Parse the flags, then run the job's outputs (`--outputs`, default all) as one Flink job."""
+    cfg = parse_args(f"jobs.{job.name}", argv)
+    job = job.select(cfg.outputs)
     if cfg.backfill and not cfg.kafka.group_id:
-        group = f"ivica-{spec.name}-backfill-{int(time.time())}"
+        group = f"ivica-{job.name}-backfill-{int(time.time())}"
         cfg = cfg.model_copy(update={"kafka": cfg.kafka.model_copy(update={"group_id": group})})
-    files = FileOutputs(cfg.files) if cfg.files else None
+    outs = outputs(job, cfg)
+    files = FileOutputs(cfg.files, [r.name for r in job.results]) if cfg.files else None
     if files:
         files.prepare()
-    t_env = table_env(spec, cfg)
-    in_topic = cfg.topics.input or spec.input_topic
-    t_env.execute_sql(tables.raw_source_ddl(spec.stream, cfg, spec.name, in_topic))
-    params = sql_params(spec, cfg)
-    views = render_sql(JOBS_DIR / "sql" / f"{spec.stream}_parse.sql", params)
-    views += render_sql(JOBS_DIR / f"{spec.query}.sql", params) + side_output_views(spec)
-    for statement in views:
+    t_env = table_env(job, cfg)
+    for statement in job_sql(job, cfg):
         t_env.execute_sql(statement)
-    job = t_env.create_statement_set()
-    for insert in create_sinks(t_env, cfg, outputs(spec, cfg), files):
-        job.add_insert_sql(insert)
+    statement_set = t_env.create_statement_set()
+    for insert in create_sinks(t_env, cfg, outs, files):
+        statement_set.add_insert_sql(insert)
     progress = None
     if cfg.backfill:
         from jobs.progress import BackfillProgress
 
-        progress = BackfillProgress(cfg, in_topic, cfg.kafka.group_id or "")
-    result = job.execute()
+        progress = BackfillProgress(cfg, input_topic(job, cfg), cfg.kafka.group_id or "")
+    result = statement_set.execute()
     print(
-        f"{spec.name}: job {result.get_job_client().get_job_id()} ({cfg.mode} mode)",
+        f"{job.name}: job {result.get_job_client().get_job_id()} ({cfg.mode} mode),"
+        f" outputs {', '.join(r.name for r in job.results)}",
         file=sys.stderr,
         flush=True,
     )
@@ -223,5 +276,5 @@ def run(spec: JobSpec, argv: list[str] | None = None) -> int:
             progress.close(finished=True)
     if files:
         rows = files.assemble(sort_keys=("window_start", "camera_id", "window_end"))
-        print(summary(spec.name, rows, files.targets), file=sys.stderr)
+        print(summary(job.name, rows, files.targets), file=sys.stderr)
     return 0

@@ -1,9 +1,10 @@
-"""The four jobs: which stream each reads, which query it runs, what it writes."""
+"""The two stream jobs and their outputs: which stream each reads, which queries share the read,
+what each output writes."""
 
 from __future__ import annotations
 
 from contracts import topics
-from jobs.runtime import JobSpec
+from jobs.runtime import ResultSpec, StreamJob
 
 PEOPLE_COLUMNS = [
     ("site_id", "STRING"),
@@ -26,56 +27,51 @@ GENDER_COLUMNS = [
     ("unknown", "BIGINT"),
 ]
 
-PEOPLE_COUNTER = JobSpec(
+PEOPLE_COUNTER = ResultSpec(
     name="people_counter",
     query="people_counter",
-    stream="person_detections",
-    input_topic=topics.PERSON_DETECTIONS,
     output_topic=topics.PEOPLE_COUNTER,
     sink_columns=PEOPLE_COLUMNS,
 )
-PEOPLE_COUNTER_SLIDING = JobSpec(
+PEOPLE_COUNTER_SLIDING = ResultSpec(
     name="people_counter_sliding",
     query="people_counter",
-    stream="person_detections",
-    input_topic=topics.PERSON_DETECTIONS,
     output_topic=topics.PEOPLE_COUNTER_SLIDING,
     sink_columns=PEOPLE_COLUMNS,
     sliding=True,
 )
-PEOPLE_COUNTER_HOURLY = JobSpec(
+PEOPLE_COUNTER_HOURLY = ResultSpec(
     name="people_counter_hourly",
     query="people_counter",
-    stream="person_detections",
-    input_topic=topics.PERSON_DETECTIONS,
     output_topic=topics.PEOPLE_COUNTER_HOURLY,
     sink_columns=PEOPLE_COLUMNS,
     default_window_s=3600,
 )
-GENDER_COUNTER = JobSpec(
+GENDER_COUNTER = ResultSpec(
     name="gender_counter",
     query="gender_counter",
-    stream="gender_classifications",
-    input_topic=topics.GENDER_CLASSIFICATIONS,
     output_topic=topics.GENDER_COUNTER,
     sink_columns=GENDER_COLUMNS,
 )
-GENDER_COUNTER_SLIDING = JobSpec(
+GENDER_COUNTER_SLIDING = ResultSpec(
     name="gender_counter_sliding",
     query="gender_counter",
-    stream="gender_classifications",
-    input_topic=topics.GENDER_CLASSIFICATIONS,
     output_topic=topics.GENDER_COUNTER_SLIDING,
     sink_columns=GENDER_COLUMNS,
     sliding=True,
 )
-JOBS = {
-    s.name: s
-    for s in (
-        PEOPLE_COUNTER,
-        PEOPLE_COUNTER_SLIDING,
-        PEOPLE_COUNTER_HOURLY,
-        GENDER_COUNTER,
-        GENDER_COUNTER_SLIDING,
-    )
-}
+PEOPLE = StreamJob(
+    name="people",
+    stream="person_detections",
+    input_topic=topics.PERSON_DETECTIONS,
+    results=(PEOPLE_COUNTER, PEOPLE_COUNTER_SLIDING, PEOPLE_COUNTER_HOURLY),
+)
+GENDER = StreamJob(
+    name="gender",
+    stream="gender_classifications",
+    input_topic=topics.GENDER_CLASSIFICATIONS,
+    results=(GENDER_COUNTER, GENDER_COUNTER_SLIDING),
+)
+STREAM_JOBS = {j.name: j for j in (PEOPLE, GENDER)}
+# Each output alone, as its own job (jobs/<output>.py): the stream job with that one output.
+JOBS = {r.name: j.select([r.name]) for j in (PEOPLE, GENDER) for r in j.results}

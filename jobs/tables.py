@@ -87,16 +87,15 @@ def source_options(cfg: JobConfig, job: str, topic: str | None) -> dict[str, str
 
 
 def raw_source_ddl(stream: str, cfg: JobConfig, job: str, topic: str | None) -> str:
-    """The raw event table: one STRING per record, event time parsed from captured_at.
+    """The raw event table: one STRING per record, event time from captured_at.
 
-    Records whose captured_at cannot be parsed get the epoch as event time: they never move
-    the watermark, and the parse view sends them to the DLQ before any window sees them.
+    Records whose captured_at breaks the contract get the epoch as event time: they never
+    move the watermark, and the parse view sends them to the DLQ before any window sees them.
+    IVICA_CAPTURE_TIME is created by jobs/sql/functions.sql, which runs first.
     """
     return f"""CREATE TABLE {stream}_raw (
   payload STRING,
-  event_time AS COALESCE(
-    TO_TIMESTAMP(JSON_VALUE(payload, '$.captured_at'), '{TS_FORMAT}'),
-    TIMESTAMP '1970-01-01 00:00:00.000'),
+  event_time AS COALESCE(IVICA_CAPTURE_TIME(payload), TIMESTAMP '1970-01-01 00:00:00.000'),
   WATERMARK FOR event_time AS event_time - {interval(cfg.watermark_delay_s)}
 ) {_with(source_options(cfg, job, topic))}"""
 

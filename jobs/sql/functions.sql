@@ -1,0 +1,12 @@
+-- The jobs' Java functions (jobs/udf, built into infra/lib/flink/ivica-jobs-udf.jar by
+-- `ivica stack fetch`). Each reads a record's JSON once, with the contract's rules; the SQL
+-- functions (JSON_VALUE, JSON_QUERY, IS JSON) parse the whole record again on every call.
+--   IVICA_CAPTURE_TIME(payload)      TIMESTAMP(3): captured_at, NULL when not the contract's
+--   IVICA_PARSE_PERSON_DETECTIONS    one row: reason (NULL when valid) and the typed fields
+--   IVICA_PARSE_GENDER_CLASSIFICATIONS
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_CAPTURE_TIME
+  AS 'io.ivica.jobs.udf.CaptureTime' LANGUAGE JAVA;
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_PERSON_DETECTIONS
+  AS 'io.ivica.jobs.udf.ParsePersonDetections' LANGUAGE JAVA;
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_GENDER_CLASSIFICATIONS
+  AS 'io.ivica.jobs.udf.ParseGenderClassifications' LANGUAGE JAVA;

@@ -1,0 +1,42 @@
+package io.ivica.jobs.udf;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.functions.ScalarFunction;
+
+/**
+ * {@code IVICA_CAPTURE_TIME(payload)}: the event time of a raw event, its top-level
+ * {@code captured_at}, or NULL when the payload is not an object or the time breaks the
+ * contract (the same rule as the parse functions, so a record the parser rejects for its time
+ * never moves the watermark). Used in the raw tables' computed column, below the watermark.
+ */
+public final class CaptureTime extends ScalarFunction {
+
+  public @DataTypeHint(value = "TIMESTAMP(3)", bridgedTo = TimestampData.class) TimestampData eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
+    if (payload == null) {
+      return null;
+    }
+    String text = null;
+    try (JsonParser p = Json.openObject(payload.toBytes())) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean ours = "captured_at".equals(p.currentName());
+        p.nextToken();
+        if (ours) {
+          text = Json.string(p);
+        } else {
+          p.skipChildren();
+        }
+      }
+      Json.end(p);
+    } catch (IOException | Json.Invalid e) {
+      return null;
+    }
+    long millis = Timestamps.parse(text);
+    return millis == Timestamps.INVALID ? null : TimestampData.fromEpochMillis(millis);
+  }
+}

@@ -1,0 +1,185 @@
+package io.ivica.jobs.udf;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
+import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.functions.TableFunction;
+
+/**
+ * {@code LATERAL TABLE(IVICA_PARSE_PERSON_DETECTIONS(payload))}: one row per record, parsed once.
+ * A valid record gives its typed fields and a NULL reason; an invalid one gives only the reason
+ * (docs/jobs.md lists them). Checks, in this order: an object; site_id, camera_id non-empty
+ * strings; frame_id an integer >= 0; people_count an integer in 0..2^31-1; captured_at the
+ * contract's UTC time; detections a list of objects, each with a track_id key (integer or
+ * null), a score in 0..1 and a bbox of 4 numbers. Other keys are ignored.
+ */
+@FunctionHint(
+    output = @DataTypeHint(
+        value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
+            + " people_count INT, track_ids ARRAY<BIGINT>>",
+        bridgedTo = RowData.class))
+public final class ParsePersonDetections extends TableFunction<RowData> {
+
+  public void eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
+    collect(parse(payload));
+  }
+
+  static RowData parse(StringData payload) {
+    try {
+      if (payload == null) {
+        throw new Json.Invalid("invalid JSON: empty");
+      }
+      return new Event().read(payload.toBytes());
+    } catch (Json.Invalid e) {
+      return GenericRowData.of(StringData.fromString(e.getMessage()), null, null, null, null, null);
+    } catch (IOException e) {
+      return GenericRowData.of(StringData.fromString(Json.malformed(e)), null, null, null, null, null);
+    }
+  }
+
+  /** One event's fields while it is read; a key given twice keeps its last value. */
+  private static final class Event {
+    String siteId;
+    String cameraId;
+    Long frameId;
+    Long peopleCount;
+    boolean hasCapturedAt;
+    String capturedAt;
+    boolean hasDetections;
+    Detections detections;
+
+    RowData read(byte[] payload) throws IOException, Json.Invalid {
+      try (JsonParser p = Json.openObject(payload)) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String key = p.currentName();
+          p.nextToken();
+          switch (key) {
+            case "site_id": siteId = Json.string(p); break;
+            case "camera_id": cameraId = Json.string(p); break;
+            case "frame_id": frameId = Json.integer(p); break;
+            case "people_count": peopleCount = Json.integer(p); break;
+            case "captured_at":
+              hasCapturedAt = p.currentToken() != JsonToken.VALUE_NULL;
+              capturedAt = Json.string(p);
+              break;
+            case "detections":
+              hasDetections = true;
+              detections = Detections.read(p);
+              break;
+            default: p.skipChildren();
+          }
+        }
+        Json.end(p);
+      }
+      check();
+      return GenericRowData.of(null, StringData.fromString(siteId),
+          StringData.fromString(cameraId), frameId, (int) (long) peopleCount,
+          new GenericArrayData(detections.trackIds.toArray()));
+    }
+
+    private void check() throws Json.Invalid {
+      if (siteId == null || siteId.isEmpty()) {
+        throw new Json.Invalid("site_id: missing or not a non-empty string");
+      }
+      if (cameraId == null || cameraId.isEmpty()) {
+        throw new Json.Invalid("camera_id: missing or not a non-empty string");
+      }
+      if (frameId == null || frameId < 0) {
+        throw new Json.Invalid("frame_id: missing or not an int >= 0");
+      }
+      if (peopleCount != null && peopleCount < 0) {
+        throw new Json.Invalid("people_count: negative");
+      }
+      if (peopleCount == null || peopleCount > Integer.MAX_VALUE) {
+        throw new Json.Invalid("people_count: missing or not an int (at most 2147483647)");
+      }
+      if (!hasCapturedAt) {
+        throw new Json.Invalid("captured_at: missing");
+      }
+      if (Timestamps.parse(capturedAt) == Timestamps.INVALID) {
+        throw new Json.Invalid("captured_at: not ISO-8601 UTC with milliseconds and Z");
+      }
+      if (!hasDetections || detections == null) {
+        throw new Json.Invalid("detections: missing or not a list");
+      }
+      detections.check();
+    }
+  }
+
+  /** The detections list: every item is read, then the first broken rule names the reason. */
+  private static final class Detections {
+    final List<Long> trackIds = new ArrayList<>();
+    boolean notObject;
+    boolean badTrackId;
+    boolean badScore;
+    boolean badBox;
+
+    /** The list, or null when the value is not a list (it is skipped). */
+    static Detections read(JsonParser p) throws IOException {
+      if (p.currentToken() != JsonToken.START_ARRAY) {
+        p.skipChildren();
+        return null;
+      }
+      Detections d = new Detections();
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        d.item(p);
+      }
+      return d;
+    }
+
+    private void item(JsonParser p) throws IOException {
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        notObject = true;
+        return;
+      }
+      boolean hasTrack = false;
+      boolean trackOk = false;
+      Long track = null;
+      boolean scoreOk = false;
+      boolean boxOk = false;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        p.nextToken();
+        switch (key) {
+          case "track_id":
+            hasTrack = true;
+            trackOk = p.currentToken() == JsonToken.VALUE_NULL;
+            track = trackOk ? null : Json.integer(p);
+            trackOk |= track != null;
+            break;
+          case "score": scoreOk = Json.unitInterval(p); break;
+          case "bbox": boxOk = Json.box(p); break;
+          default: p.skipChildren();
+        }
+      }
+      badTrackId |= !(hasTrack && trackOk);
+      badScore |= !scoreOk;
+      badBox |= !boxOk;
+      trackIds.add(track);
+    }
+
+    void check() throws Json.Invalid {
+      if (notObject) {
+        throw new Json.Invalid("detections: an item is not an object");
+      }
+      if (badTrackId) {
+        throw new Json.Invalid("detections: track_id missing, or not an int or null");
+      }
+      if (badScore) {
+        throw new Json.Invalid("detections: score missing, or not a number in 0..1");
+      }
+      if (badBox) {
+        throw new Json.Invalid("detections: bbox missing, or not 4 numbers");
+      }
+    }
+  }
+}
