@@ -23,6 +23,7 @@ import contextlib
 import itertools
 import json
 import math
+import os
 import random
 import re
 import subprocess
@@ -37,13 +38,15 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from tqdm import tqdm
 
+from bench.jobs_file_mode import file_mode
 from bench.machine import machine
 from contracts.timefmt import format_ts
-from edge_producer.simulate import simulate
+from edge_producer.simulate import Streams, simulate
 from infra import stack
 from infra.config import REPO_ROOT, StackConfig
 from infra.services.flink import Flink, flink_cli
-from jobs.specs import JOBS
+from jobs.runtime import StreamJob
+from jobs.specs import JOBS, STREAM_JOBS
 
 # The JobManager refreshes the metrics it serves over REST every 10 s by default; a backfill of
 # 200k events through the pass-through lasts about 5 s. The bench cluster refreshes every 0.5 s.
@@ -56,6 +59,7 @@ BENCH_STACK = {
     "postgres": {"port": 24432},
     "flink": {"rest_port": 24081, "rpc_port": 24123, "extra": FLINK_SETTINGS},
 }
+SLOTS = StackConfig().flink.task_slots
 POLL_S = 0.5
 MIN_SAMPLES = 3  # metric samples between the 10% and 90% crossings for a trustworthy rate
 FPS = 5.0
@@ -116,8 +120,13 @@ def submit(cfg: StackConfig, script: str, args: list[str]) -> str:
     cmd, env = flink_cli(cfg)
     done = subprocess.run(
         [*cmd, "run", "-d", "-m", cfg.flink_jobmanager, "-py", script, *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False, cwd=REPO_ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+        cwd=REPO_ROOT,
+    )
     out = done.stdout + done.stderr
     found = re.search(r"JobID ([0-9a-f]{32})", out)
     if done.returncode != 0 or not found:
@@ -132,12 +141,18 @@ def source_vertices(job: dict) -> set[str]:
 
 # --- Kafka -----------------------------------------------------------------------------------
 
+STREAM_OF = {"person_detections": "people", "gender_classifications": "gender"}
+
+
+def job_of(name: str) -> StreamJob:
+    """A stream job (people, gender: every output on one read) or one output alone."""
+    return STREAM_JOBS.get(name) or JOBS[name]
+
 
 @dataclass
 class Inputs:
-    person_topic: str
-    gender_topic: str
-    counts: dict[str, int]  # stream -> records in its topic
+    topics: dict[str, str]  # input key (person, gender, person2) -> topic
+    counts: dict[str, int]  # input key -> records in its topic
     produce_rate: float
 
 
@@ -149,9 +164,9 @@ class Topics:
         self.tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         self.created: list[str] = []
 
-    def new(self, hint: str, **configs: str) -> str:
+    def new(self, hint: str, partitions: int = 1, **configs: str) -> str:
         name = f"bench.{self.tag}.{hint}"
-        self.admin.create_topics([NewTopic(name, 1, 1, topic_configs=configs)])
+        self.admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs)])
         self.created.append(name)
         return name
 
@@ -161,17 +176,29 @@ class Topics:
         self.admin.close()
 
 
-def produce_inputs(cfg: StackConfig, topics: Topics, events: int) -> Inputs:
+def simulated(events: int) -> Streams:
+    """About `events` person events (and their gender events), 1% malformed, none late."""
     cameras = max(1, round(events / (FPS * 60 * SIM_MINUTES)))
     minutes = events / (cameras * FPS * 60)
     print(f"simulating {cameras} cameras x {minutes:.2f} min at {FPS:g} fps ...", flush=True)
-    streams = simulate(
-        seed=11, cameras=cameras, minutes=minutes, fps=FPS, idle_after_s=None,
-        malformed_rate=0.01, late_rate=0.0,
-    )  # fmt: skip
+    return simulate(
+        seed=11,
+        cameras=cameras,
+        minutes=minutes,
+        fps=FPS,
+        idle_after_s=None,
+        malformed_rate=0.01,
+        late_rate=0.0,
+    )
+
+
+def produce_inputs(cfg: StackConfig, topics: Topics, streams: Streams) -> Inputs:
+    """The person stream into a 1- and a 2-partition topic (keyed by camera), the gender
+    stream into a 1-partition topic."""
     plan = {
-        "person_detections": (topics.new("person_detections"), streams.person.lines),
-        "gender_classifications": (topics.new("gender_classifications"), streams.gender.lines),
+        "person": (topics.new("person_detections"), streams.person.lines),
+        "gender": (topics.new("gender_classifications"), streams.gender.lines),
+        "person2": (topics.new("person_detections.p2", partitions=2), streams.person.lines),
     }
     total = sum(len(lines) for _, lines in plan.values())
     producer = KafkaProducer(
@@ -188,8 +215,9 @@ def produce_inputs(cfg: StackConfig, topics: Topics, events: int) -> Inputs:
         producer.flush()
     rate = total / (time.perf_counter() - start)
     producer.close()
-    counts = {stream: len(lines) for stream, (_, lines) in plan.items()}
-    return Inputs(plan["person_detections"][0], plan["gender_classifications"][0], counts, rate)
+    return Inputs(
+        {k: t for k, (t, _) in plan.items()}, {k: len(ls) for k, (_, ls) in plan.items()}, rate
+    )
 
 
 # --- throughput ------------------------------------------------------------------------------
@@ -199,8 +227,33 @@ def produce_inputs(cfg: StackConfig, topics: Topics, events: int) -> Inputs:
 class Run:
     label: str  # what the summary calls it
     script: str
-    stream: str
+    input: str  # person | gender | person2
     extra: list[str] = field(default_factory=list)
+    outputs: tuple[str, ...] = ("out",)  # the job's outputs: one topic each
+
+    @property
+    def ceiling(self) -> bool:
+        return self.script == PASSTHROUGH
+
+
+PASSTHROUGH = "bench/passthrough_job.py"
+
+
+def passthrough(source: str, sink: str = "kafka", parallelism: int = 1) -> Run:
+    stream = "gender" if source == "gender" else "people"
+    label = f"{sink if sink == 'blackhole' else 'pass-through'} {source}"
+    extra = ["--sink", sink, "--stream", stream, "--parallelism", str(parallelism)]
+    return Run(
+        f"{label} p{parallelism}" if source == "person2" else label, PASSTHROUGH, source, extra
+    )
+
+
+def job_run(name: str, source: str | None = None, parallelism: int = 1) -> Run:
+    job = job_of(name)
+    source = source or ("person" if job.stream == "person_detections" else "gender")
+    outputs = tuple(r.name for r in job.results) if len(job.results) > 1 else ("out",)
+    label = f"{name} p{parallelism}" if source == "person2" else name
+    return Run(label, f"jobs/{name}.py", source, ["--parallelism", str(parallelism)], outputs)
 
 
 @dataclass
@@ -265,26 +318,26 @@ def follow(cfg: StackConfig, job_id: str, total: int, started: float, submit_s: 
 
 
 def backfill_args(cfg: StackConfig, topics: Topics, inputs: Inputs, run: Run, n: int) -> list[str]:
-    hint = f"{n}.{run.label}"
-    in_topic = inputs.person_topic if run.stream == "person_detections" else inputs.gender_topic
+    hint = f"{n}.{run.label.replace(' ', '_')}"
+    out = [topics.new(f"{hint}.{o}") for o in run.outputs]
+    pairs = zip(run.outputs, out, strict=True)
+    named = out if run.outputs == ("out",) else [f"{o}={t}" for o, t in pairs]
     return [
-        "--backfill", "--bootstrap", cfg.kafka_bootstrap, "--input-topic", in_topic,
-        "--output-topic", topics.new(f"{hint}.out"), "--dlq-topic", topics.new(f"{hint}.dlq"),
+        "--backfill", "--bootstrap", cfg.kafka_bootstrap, "--input-topic", inputs.topics[run.input],
+        *(a for t in named for a in ("--output-topic", t)),
+        "--dlq-topic", topics.new(f"{hint}.dlq"),
         "--late-topic", topics.new(f"{hint}.late"), "--group-id", f"bench-{topics.tag}-{hint}",
         "--checkpoint-interval", "5", *run.extra,
     ]  # fmt: skip
 
 
 def run_plan(jobs: list[str]) -> list[Run]:
-    """Ceilings, the jobs, the ceilings again (in mirrored order), so drift hits both sides."""
-    kafka = Run(
-        "pass-through", "bench/passthrough_job.py", "person_detections", ["--sink", "kafka"]
-    )
-    hole = Run(
-        "blackhole", "bench/passthrough_job.py", "person_detections", ["--sink", "blackhole"]
-    )
-    job_runs = [Run(j, f"jobs/{j}.py", JOBS[j].stream) for j in jobs]
-    return [kafka, hole, *job_runs, hole, kafka]
+    """Ceilings, the jobs, the ceilings again (in mirrored order), so drift hits both sides;
+    then the scaling runs on the 2-partition topic, mirrored too."""
+    ceilings = [passthrough("person"), passthrough("person", "blackhole"), passthrough("gender")]
+    scaling = [passthrough("person2", parallelism=1), job_run("people", "person2", 1)]
+    scaling += [job_run("people", "person2", 2), passthrough("person2", parallelism=2)]
+    return [*ceilings, *map(job_run, jobs), *reversed(ceilings), *scaling, *reversed(scaling)]
 
 
 def throughput(
@@ -293,8 +346,8 @@ def throughput(
     plan = run_plan(jobs)
     results = []
     for n, run in enumerate(plan, 1):
-        total = inputs.counts[run.stream]
-        print(f"[{n}/{len(plan)}] {run.label}: backfill of {total:,} {run.stream} ...", flush=True)
+        total = inputs.counts[run.input]
+        print(f"[{n}/{len(plan)}] {run.label}: backfill of {total:,} records ...", flush=True)
         args = backfill_args(cfg, topics, inputs, run, n)
         started = time.time()
         job_id = submit(cfg, run.script, args)
@@ -384,10 +437,13 @@ class Reader:
 
     def run(self) -> None:
         consumer = KafkaConsumer(
-            self.topic, bootstrap_servers=self.cfg.kafka_bootstrap, auto_offset_reset="earliest",
-            isolation_level="read_committed", enable_auto_commit=False,
+            self.topic,
+            bootstrap_servers=self.cfg.kafka_bootstrap,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            enable_auto_commit=False,
             group_id=f"reader-{self.topic}",
-        )  # fmt: skip
+        )
         try:
             while not self.stop.is_set():
                 for records in consumer.poll(timeout_ms=100).values():
@@ -518,39 +574,67 @@ def ratio(rate: float | None, ceiling: float | None) -> str:
     return f"{rate / ceiling:.2f}x" if rate and ceiling else "n/a"
 
 
-def job_line(r: RunResult, through: float | None, hole: float | None) -> str:
+def job_line(r: RunResult, through: float | None) -> str:
     if not r.rate:
-        return f"{r.label}: {r.state} ({r.note})"
+        return f"  {r.label}: {r.state} ({r.note})"
+    job = job_of(r.label.split()[0])
+    shape = f"{len(job.results)} outputs, one read" if len(job.results) > 1 else "one output"
     return (
-        f"{r.label}: {fmt_rate(r)} ev/s ({ratio(r.rate, through)} of pass-through"
-        f" {through or 0:,.0f} ev/s, {ratio(r.rate, hole)} of blackhole);"
-        f" wall {r.wall_s:.0f}s (submit {r.submit_s:.0f}s) for {r.records:,} records"
+        f"  {r.label} ({shape}): {fmt_rate(r)} ev/s = {ratio(r.rate, through)} of its"
+        f" stream's pass-through; wall {r.wall_s:.0f}s (submit {r.submit_s:.0f}s)"
     )
 
 
-def summary(inputs: Inputs, results: list[RunResult], live: Latency | None) -> str:
-    through, through_runs = ceiling(results, "pass-through")
-    hole, hole_runs = ceiling(results, "blackhole")
-    jobs = [r for r in results if r.label in JOBS]
+def summary(
+    inputs: Inputs, results: list[RunResult], file_lines: list[str] | None, live: Latency | None
+) -> str:  # fmt: skip
+    labels = [r.label for r in results if r.label.startswith(("pass-through", "blackhole"))]
+    ceilings = {label: ceiling(results, label) for label in dict.fromkeys(labels)}  # fmt: skip
+    stream_ceiling = {
+        "person_detections": ceilings.get("pass-through person", (None, ""))[0],
+        "gender_classifications": ceilings.get("pass-through gender", (None, ""))[0],
+    }
+    jobs = [r for r in results if not r.label.startswith(("pass-through", "blackhole"))]
     lines = [
         "=" * 78,
         f"machine: {machine()}",
         "input:   "
-        + ", ".join(f"{n:,} {s} records" for s, n in inputs.counts.items())
+        + ", ".join(f"{n:,} {k} records" for k, n in inputs.counts.items())
         + f" (produced at {inputs.produce_rate:,.0f} ev/s)",
-        "cluster: Flink 2.2.1 standalone, 1 TaskManager, parallelism 1, checkpoints every 5s",
+        f"cluster: Flink 2.2.1 standalone, 1 TaskManager ({SLOTS} slots), checkpoints every 5s,"
+        " Kafka to Kafka, exactly-once sinks",
         "ceilings (mean of the runs before and after the jobs):",
-        f"  pass-through {through or 0:,.0f} ev/s ({through_runs})",
-        f"  blackhole    {hole or 0:,.0f} ev/s ({hole_runs})",
-        *(job_line(r, through, hole) for r in jobs),
+        *(f"  {label:<28} {c or 0:>9,.0f} ev/s ({runs})" for label, (c, runs) in ceilings.items()),
+        "jobs at parallelism 1, each against the pass-through of its own stream:",
+        *(job_line(r, stream_ceiling[job_of(r.label).stream]) for r in jobs if " p" not in r.label),
     ]
-    if any(JOBS[r.label].stream != "person_detections" for r in jobs):
-        lines.append("(the gender jobs read the gender stream; the ceilings the person stream)")
+    lines += scaling_lines(results)
     if any(coarse(r) for r in results):
         lines.append(f"* fewer than {MIN_SAMPLES} metric samples between 10% and 90%: coarse")
+    lines += file_lines or []
     if live is not None:
         lines += latency_lines(live)
     return "\n".join([*lines, "=" * 78])
+
+
+def scaling_lines(results: list[RunResult]) -> list[str]:
+    """Parallelism 2 against 1 on the 2-partition topic, for the pass-through and `people`."""
+    rate = {label: ceiling(results, label) for label in {r.label for r in results}}
+    lines = [
+        f"scaling on a 2-partition person topic ({len(os.sched_getaffinity(0))} cores for the"
+        " whole stack, the TaskManager included):"
+    ]
+    for name in ("pass-through person2", "people"):
+        p1, runs1 = rate.get(f"{name} p1", (None, ""))
+        p2, runs2 = rate.get(f"{name} p2", (None, ""))
+        if p1 or p2:
+            lines.append(
+                f"  {name.split()[0]:<13} p1 {p1 or 0:>9,.0f} ev/s ({runs1}), p2 {p2 or 0:>9,.0f}"
+                f" ev/s ({runs2}): p2/p1 = {ratio(p2, p1)}"
+            )
+    p2 = [rate.get(label, (None, ""))[0] for label in ("people p2", "pass-through person2 p2")]
+    lines.append(f"  people p2 = {ratio(*p2)} of the pass-through p2")
+    return lines
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -559,7 +643,21 @@ def summary(inputs: Inputs, results: list[RunResult], live: Latency | None) -> s
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench.jobs_throughput", description=__doc__.split("\n")[0])
     p.add_argument("--events", type=int, default=200_000, help="person events (default 200000)")
-    p.add_argument("--jobs", nargs="+", choices=sorted(JOBS), default=list(JOBS), metavar="JOB")
+    names = [*STREAM_JOBS, *JOBS]
+    p.add_argument(
+        "--jobs",
+        nargs="+",
+        choices=names,
+        default=names,
+        metavar="JOB",
+        help="stream jobs (people, gender) and single outputs (default: all)",
+    )
+    p.add_argument(
+        "--file-events",
+        type=int,
+        default=300_000,
+        help="person events of the file-mode runs (default 300000; 0 skips them)",
+    )
     p.add_argument("--skip-latency", action="store_true", help="skip the live latency run")
     p.add_argument("--latency-seconds", type=float, default=150.0, help="live run length")
     p.add_argument("--keep-stack", action="store_true", help="leave the bench stack running")
@@ -575,11 +673,12 @@ def main(argv: list[str] | None = None) -> int:
     topics = Topics(cfg)
     try:
         cancel_leftovers(cfg)
-        inputs = produce_inputs(cfg, topics, args.events)
+        inputs = produce_inputs(cfg, topics, simulated(args.events))
         print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
         results = throughput(cfg, topics, inputs, args.jobs)
+        files = file_mode(simulated(args.file_events)) if args.file_events else None
         live = None if args.skip_latency else latency(cfg, topics, args.latency_seconds)
-        print(summary(inputs, results, live), flush=True)
+        print(summary(inputs, results, files, live), flush=True)
     finally:
         topics.close()
         if not args.keep_stack:

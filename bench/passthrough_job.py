@@ -1,14 +1,15 @@
-"""The throughput ceiling: the jobs' raw person source, copied unchanged to a sink.
+"""The throughput ceiling: a job's raw source, copied unchanged to a sink.
 
-Same source table (`jobs.tables.raw_source_ddl`), same flags and table environment
-(`jobs.config.parse_args`, `jobs.runtime.table_env`) as the real jobs, but no parsing, no
-windows, no side outputs: `INSERT INTO passthrough_out SELECT payload FROM
-person_detections_raw`. With `--sink kafka` (default) the sink is an exactly-once Kafka topic
-(one raw STRING value, like the jobs' transactional sinks); with `--sink blackhole` records are
-dropped, which measures the source alone.
+Same source table (`jobs.runtime.source_sql`: the raw table of the stream, its event time and
+watermark), same flags and table environment (`jobs.config.parse_args`,
+`jobs.runtime.table_env`) as the real jobs, but no parsing, no windows, no side outputs:
+`INSERT INTO passthrough_out SELECT payload FROM <stream>_raw`. With `--sink kafka` (default)
+the sink is an exactly-once Kafka topic (one raw STRING value, like the jobs' transactional
+sinks); with `--sink blackhole` records are dropped, which measures the source alone; in file
+mode (`--input-file`) the sink is a file of raw lines in `--output-file`'s folder.
 
-    flink run -d -m HOST:PORT -py bench/passthrough_job.py --backfill --bootstrap ... \
-        --input-topic IN --output-topic OUT [--sink kafka|blackhole]
+    flink run -d -m HOST:PORT -py bench/passthrough_job.py --backfill --bootstrap ... \\
+        --input-topic IN --output-topic OUT [--sink kafka|blackhole] [--stream gender]
 """
 
 from __future__ import annotations
@@ -17,30 +18,24 @@ import argparse
 import sys
 import time
 
-from contracts import topics
-from jobs import tables
 from jobs.config import JobConfig, parse_args
-from jobs.runtime import JobSpec, table_env
+from jobs.runtime import StreamJob, source_sql, table_env
+from jobs.specs import STREAM_JOBS
+from jobs.tables import kafka_options
 
 SINKS = ("kafka", "blackhole")
 
 
-def spec_for(sink: str) -> JobSpec:
-    return JobSpec(
-        name=f"passthrough_{sink}",
-        query="",  # no SQL file: the single INSERT is below
-        stream="person_detections",
-        input_topic=topics.PERSON_DETECTIONS,
-        output_topic="ivica.bench.passthrough",
-        sink_columns=[("payload", "STRING")],
-    )
-
-
 def sink_ddl(sink: str, cfg: JobConfig, topic: str) -> str:
-    if sink == "blackhole":
+    if cfg.files:
+        output = cfg.files.output
+        assert not isinstance(output, dict), "one --output-file"
+        folder = output.with_name(f".{output.name}.parts").resolve()
+        opts = {"connector": "filesystem", "path": folder.as_uri(), "format": "raw"}
+    elif sink == "blackhole":
         opts = {"connector": "blackhole"}
     else:
-        opts = tables.kafka_options(cfg, topic) | {
+        opts = kafka_options(cfg, topic) | {
             "value.format": "raw",
             "sink.delivery-guarantee": "exactly-once",
             "sink.transactional-id-prefix": f"ivica-{topic}",
@@ -53,21 +48,23 @@ def sink_ddl(sink: str, cfg: JobConfig, topic: str) -> str:
 def main(argv: list[str]) -> int:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--sink", choices=SINKS, default="kafka")
+    pre.add_argument("--stream", choices=sorted(STREAM_JOBS), default="people")
     ours, rest = pre.parse_known_args(argv)
-    spec = spec_for(ours.sink)
+    base = STREAM_JOBS[ours.stream]
+    job = StreamJob(f"passthrough_{ours.stream}_{ours.sink}", base.stream, base.input_topic, ())
     cfg = parse_args(f"bench.passthrough_job --sink {ours.sink}", rest)
     if cfg.backfill and not cfg.kafka.group_id:
-        group = f"ivica-{spec.name}-backfill-{int(time.time())}"
+        group = f"ivica-{job.name}-backfill-{int(time.time())}"
         cfg = cfg.model_copy(update={"kafka": cfg.kafka.model_copy(update={"group_id": group})})
-    t_env = table_env(spec, cfg)
-    in_topic = cfg.topics.input or spec.input_topic
-    t_env.execute_sql(tables.raw_source_ddl(spec.stream, cfg, spec.name, in_topic))
-    t_env.execute_sql(sink_ddl(ours.sink, cfg, cfg.topics.output or spec.output_topic))
-    result = t_env.execute_sql(
-        "INSERT INTO passthrough_out SELECT payload FROM person_detections_raw"
-    )
+    t_env = table_env(job, cfg)
+    for statement in source_sql(job, cfg):
+        t_env.execute_sql(statement)
+    output = cfg.topics.output
+    assert not isinstance(output, dict), "one --output-topic"
+    t_env.execute_sql(sink_ddl(ours.sink, cfg, output or "ivica.bench.passthrough"))
+    result = t_env.execute_sql(f"INSERT INTO passthrough_out SELECT payload FROM {job.stream}_raw")
     client = result.get_job_client()
-    print(f"{spec.name}: job {client.get_job_id() if client else '?'}", file=sys.stderr, flush=True)
+    print(f"{job.name}: job {client.get_job_id() if client else '?'}", file=sys.stderr, flush=True)
     if t_env.get_config().get("execution.attached", "true") == "true":
         result.wait()
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from tqdm import tqdm
@@ -16,7 +17,12 @@ def _bounds(cfg: JobConfig, topic: str) -> dict[TopicPartition, tuple[int, int]]
     assert bf is not None
     consumer = KafkaConsumer(bootstrap_servers=cfg.kafka.bootstrap, **_client_props(cfg))
     try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or []]
+        parts = []
+        for _ in range(20):  # a topic just created may not be in the metadata yet
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+            if parts:
+                break
+            time.sleep(0.5)
         first = consumer.beginning_offsets(parts)
         last = consumer.end_offsets(parts)
         if bf.start != "earliest":
@@ -67,7 +73,7 @@ class BackfillProgress:
         )
         try:
             while not self._stop.wait(1.0):
-                committed = admin.list_consumer_group_offsets(self.group_id)
+                committed = admin.list_group_offsets(self.group_id).get(self.group_id, {})
                 done = sum(
                     min(max(committed[tp].offset - lo, 0), hi - lo)
                     for tp, (lo, hi) in self.bounds.items()

@@ -100,10 +100,15 @@ def sql_params(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> dict[str, 
     return {"job": result.name, **window}
 
 
-def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
-    """The functions, the stream's parse (once), each output's query, the side outputs."""
+def source_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
+    """The functions, then the raw stream's table (its event time calls one of them)."""
     statements = render_sql(JOBS_DIR / "sql" / "functions.sql", {})
-    statements.append(tables.raw_source_ddl(job.stream, cfg, job.name, input_topic(job, cfg)))
+    return [*statements, tables.raw_source_ddl(job.stream, cfg, job.name, input_topic(job, cfg))]
+
+
+def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
+    """The source, the stream's parse (once), each output's query, the side outputs."""
+    statements = source_sql(job, cfg)
     statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
     for result in job.results:
         statements += render_sql(JOBS_DIR / f"{result.query}.sql", sql_params(job, result, cfg))
@@ -255,12 +260,12 @@ def run(job: StreamJob, argv: list[str] | None = None) -> int:
     statement_set = t_env.create_statement_set()
     for insert in create_sinks(t_env, cfg, outs, files):
         statement_set.add_insert_sql(insert)
+    result = statement_set.execute()
     progress = None
-    if cfg.backfill:
+    if cfg.backfill:  # after planning: the planner must stay on the one py4j thread it began on
         from jobs.progress import BackfillProgress
 
         progress = BackfillProgress(cfg, input_topic(job, cfg), cfg.kafka.group_id or "")
-    result = statement_set.execute()
     print(
         f"{job.name}: job {result.get_job_client().get_job_id()} ({cfg.mode} mode),"
         f" outputs {', '.join(r.name for r in job.results)}",

@@ -12,6 +12,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 
 from contracts.connect import unwrap
 
+FOREVER = {"retention.ms": "-1"}
+
 
 class KafkaIO:
     def __init__(self, bootstrap: str, prefix: str) -> None:
@@ -21,9 +23,12 @@ class KafkaIO:
         self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
 
     def topic(self, hint: str, partitions: int = 1) -> str:
-        """Create and return a topic name unique to this test."""
+        """Create and return a topic name unique to this test. Its records never expire: the
+        golden streams carry fixed capture times, older than Kafka's 7-day default retention
+        once the calendar passes them, and a test that stamps records with them would find the
+        topic emptied."""
         name = f"{self.prefix}.{hint}.{uuid.uuid4().hex[:8]}"
-        self._admin.create_topics([NewTopic(name, partitions, 1)])
+        self._admin.create_topics([NewTopic(name, partitions, 1, topic_configs=FOREVER)])
         return name
 
     def produce(

@@ -94,10 +94,17 @@ final class Json {
     return Double.NaN;
   }
 
-  /** A probability: a number from 0 to 1. */
+  /** A probability: a number from 0 to 1, compared exactly (1.00000000000000000001 is not). */
   static boolean unitInterval(JsonParser p) throws IOException {
     double v = number(p);
-    return v >= 0.0 && v <= 1.0;
+    if (v > 0.0 && v < 1.0) {
+      return true; // rounding to double is monotonic, and 0 and 1 are exact doubles
+    }
+    if (v != 0.0 && v != 1.0) {
+      return false; // also NaN: not a number
+    }
+    BigDecimal exact = p.getDecimalValue(); // at a bound, rounding may hide the excess
+    return exact.signum() >= 0 && exact.compareTo(BigDecimal.ONE) <= 0;
   }
 
   /** Exactly four finite numbers in an array. */

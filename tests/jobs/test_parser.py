@@ -1,0 +1,264 @@
+"""The jobs' parser (jobs/udf, one read per record) against the contract's rules written again
+in plain Python (tests/jobs/contract_reference.py): hand-picked edge cases, then a few thousand
+generated records, mutated at random. Every record's verdict and reason must agree, and the
+valid ones must be counted exactly as the Python windows count them.
+
+One file-mode run per stream holds every case, so the suite pays two job start-ups.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.jobs import contract_reference as ref
+from tests.jobs.reference import assert_rows_match, gender_windows, people_windows
+from tests.jobs.test_golden_file import run_file_job
+
+T = "2026-11-23T20:{:02d}:{:02d}.{:03d}Z"
+DET = '{"track_id": 7, "bbox": [1, 2, 3, 4], "score": 0.9}'
+
+
+def frame(n: int, **raw: str) -> str:
+    """A person event as text, fields given as raw JSON text (so numbers keep their form and a
+    key may repeat: pass a list of pairs as `_pairs`)."""
+    fields = {
+        "site_id": '"s"',
+        "camera_id": '"c"',
+        "frame_id": str(n),
+        "captured_at": f'"{T.format(n // 60 % 60, n % 60, 0)}"',
+        "people_count": "1",
+        "detections": f"[{DET}]",
+    } | raw
+    return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items() if v != "<drop>") + "}"
+
+
+def face(n: int, **raw: str) -> str:
+    fields = {
+        "site_id": '"s"',
+        "camera_id": '"c"',
+        "captured_at": f'"{T.format(n // 60 % 60, n % 60, 0)}"',
+        "track_id": str(n),
+        "gender": '"female"',
+        "confidence": "0.8",
+    } | raw
+    return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items() if v != "<drop>") + "}"
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+BIG_DETECTIONS = "[" + ", ".join(
+    f'{{"track_id": {i}, "bbox": [{i}.5, 2, 3e2, 4E+2], "score": 0.{i % 10}1}}'
+    for i in range(16_000)
+) + "]"  # fmt: skip
+
+# (line, expected): None = valid, else the start of the reason.
+PERSON_CASES = [
+    # numbers in every form JSON allows
+    (frame(1, frame_id="3.0"), None),
+    (frame(2, frame_id="-0", people_count="-0"), None),
+    (
+        frame(
+            3,
+            people_count="1e0",
+            detections='[{"track_id": 7.0, "bbox": [1, 2, 3, 4], "score": 1e-05}]',
+        ),
+        None,
+    ),
+    (frame(4, people_count="2.5"), "people_count: missing or not an int"),
+    (frame(5, people_count="-1"), "people_count: negative"),
+    (frame(6, people_count="2147483648"), "people_count: missing or not an int"),
+    (frame(7, frame_id="9223372036854775808"), "frame_id: missing or not an int >= 0"),
+    (frame(8, frame_id="1e400"), "frame_id: missing or not an int >= 0"),
+    (
+        frame(
+            9, detections='[{"track_id": 1, "bbox": [1, 2, 3, 4], "score": 1.00000000000000000001}]'
+        ),
+        "detections: score",
+    ),
+    (
+        frame(
+            10,
+            detections='[{"track_id": 1, "bbox": [1, 2, 3, 4], "score": 0.99999999999999999999}]',
+        ),
+        None,
+    ),
+    (frame(11, detections='[{"track_id": 1, "bbox": [1, 2, 3, 4], "score": -0.0}]'), None),
+    (
+        frame(12, detections='[{"track_id": 1, "bbox": [1e400, 2, 3, 4], "score": 0.5}]'),
+        "detections: bbox",
+    ),
+    (frame(13, detections='[{"track_id": 1, "bbox": [1, 2, 3, 4], "score": NaN}]'), "invalid JSON"),
+    (frame(14, people_count='"1"'), "people_count: missing or not an int"),
+    # unicode and escaped strings
+    (
+        frame(
+            15,
+            site_id='"Beograd \\u0160\\u0107 \\ud83d\\ude00"',
+            camera_id='"cam \\"north\\" \\\\ door\\n"',
+        ),
+        None,
+    ),
+    (frame(16, site_id='"Ni\u0161 \u2013 ulaz"'), None),
+    (frame(17, camera_id='""'), "camera_id: missing or not a non-empty string"),
+    (
+        frame(18, captured_at='"\uff12\uff10\uff12\uff16-11-23T20:00:18.000Z"'),
+        "captured_at: not ISO-8601",
+    ),
+    (frame(19, captured_at='"2026-02-30T20:00:19.000Z"'), "captured_at: not ISO-8601"),
+    (frame(20, captured_at='"2026-11-23T24:00:00.000Z"'), "captured_at: not ISO-8601"),
+    # a key given twice keeps its last value
+    (frame(21)[:-1] + ', "people_count": 2}', None),
+    (frame(22, people_count="-1")[:-1] + ', "people_count": 0}', None),
+    (frame(23)[:-1] + ', "camera_id": ""}', "camera_id: missing or not a non-empty string"),
+    (frame(24)[:-1] + ', "detections": null}', "detections: missing or not a list"),
+    # very large arrays, a 1 MB record, deep nesting
+    (frame(25, people_count="16000", detections=BIG_DETECTIONS), None),
+    (
+        frame(
+            26,
+            detections=f'[{{"track_id": 1, "bbox": [{", ".join(["1"] * 10_000)}], "score": 0.5}}]',
+        ),
+        "detections: bbox",
+    ),
+    (frame(27, extra=f'{{"a": {nested(300)}}}'), None),
+    (frame(28, extra=nested(5000)), "invalid JSON"),
+    # a JSON null (or another type) where an object is expected
+    ("null", "invalid JSON: not an object"),
+    ('[{"site_id": "s"}]', "invalid JSON: not an object"),
+    (frame(29, detections="[null]"), "detections: an item is not an object"),
+    (frame(30, detections=f"[{DET}, 5]"), "detections: an item is not an object"),
+    (frame(31, detections="null"), "detections: missing or not a list"),
+    (frame(32, captured_at="null"), "captured_at: missing"),
+    (frame(33, detections='[{"bbox": [1, 2, 3, 4], "score": 0.5}]'), "detections: track_id"),
+    (frame(34, detections='[{"track_id": null, "bbox": [1, 2, 3, 4], "score": 0.5}]'), None),
+    # not one JSON object
+    (frame(35) + " " + frame(36), "invalid JSON"),
+    (frame(37) + " trailing", "invalid JSON"),
+    (frame(38)[:-1], "invalid JSON"),
+    ("   ", "invalid JSON"),
+]
+GENDER_CASES = [
+    (face(1, track_id="1.0", confidence="1"), None),
+    (face(2, track_id="null", confidence="0"), None),
+    (face(3, track_id="-0", confidence="1e-05"), None),
+    (face(4, track_id="<drop>"), "track_id: missing"),
+    (face(5, track_id="2.5"), "track_id: not an int or null"),
+    (face(6, track_id="9223372036854775808"), "track_id: not an int or null"),
+    (face(7, track_id="-9223372036854775808"), None),
+    (face(8, gender='"fem\\u0061le"'), None),
+    (face(9, gender='"Female"'), "gender: missing or not male/female"),
+    (face(10, confidence="1.00000000000000000001"), "confidence: missing or not a number"),
+    (face(11, confidence="null"), "confidence: missing or not a number"),
+    (face(12)[:-1] + ', "gender": "male"}', None),
+    (face(13, camera_id='"\\u00e9cole \\"B\\""'), None),
+    (face(14, extra=nested(5000)), "invalid JSON"),
+    (face(15, model="null"), None),
+    ("null", "invalid JSON: not an object"),
+]
+
+
+def test_the_reference_agrees_with_the_hand_written_verdicts():
+    for stream, cases in (
+        ("person_detections", PERSON_CASES),
+        ("gender_classifications", GENDER_CASES),
+    ):
+        for line, want in cases:
+            got = ref.reason(stream, line)
+            ok = got is None if want is None else (got or "").startswith(want)
+            assert ok, (line[:200], got)
+
+
+# --- generated records -------------------------------------------------------------------------
+
+NUMBER_FORMS = ("{}", "{}.0", "{}e0", "{}.000", "{}E+0")
+JUNK = ('"3"', "null", "true", "[]", "{}", '""', "-1", "1.5", "1e400", "9223372036854775808")
+
+
+def _number(rng: random.Random, n: int) -> str:
+    return rng.choice(NUMBER_FORMS).format(n)
+
+
+def _detection(rng: random.Random) -> str:
+    fields = {
+        "track_id": rng.choice(["null", _number(rng, rng.randint(0, 9)), str(rng.randint(0, 9))]),
+        "bbox": "[" + ", ".join(_number(rng, rng.randint(0, 999)) for _ in range(4)) + "]",
+        "score": rng.choice(["0.5", "1", "0", "1e-05", "0.25E0", "1.0"]),
+    }
+    return _mutated(rng, fields, 0.05)
+
+
+def _mutated(rng: random.Random, fields: dict[str, str], rate: float) -> str:
+    pairs = []
+    for key, value in fields.items():
+        roll = rng.random()
+        if roll < rate / 3:
+            continue  # dropped
+        if roll < rate:
+            value = rng.choice(JUNK)
+        pairs.append((key, value))
+        if rng.random() < rate / 4:
+            pairs.append((key, rng.choice([*JUNK, value])))  # repeated key
+    if rng.random() < 0.05:
+        pairs.append(("unknown", rng.choice([*JUNK, '{"a": [1, {"b": null}]}'])))
+    rng.shuffle(pairs)
+    return "{" + ", ".join(f'"{k}": {v}' for k, v in pairs) + "}"
+
+
+def generated(stream: str, n: int, seed: int) -> list[str]:
+    """Mostly valid records with random mutations; each line unique (frame or track id = i)."""
+    rng = random.Random(seed)
+    lines = []
+    for i in range(n):
+        t = f'"{T.format(i // 600, i // 10 % 60, i % 10 * 100)}"'
+        cam = f'"cam-{rng.randint(0, 2)}"'
+        if stream == "person_detections":
+            dets = [_detection(rng) for _ in range(rng.randint(0, 3))]
+            fields = {
+                "site_id": '"s"', "camera_id": cam, "frame_id": _number(rng, i), "captured_at": t,
+                "people_count": _number(rng, len(dets)), "detections": "[" + ", ".join(dets) + "]",
+            }  # fmt: skip
+        else:
+            fields = {
+                "site_id": '"s"', "camera_id": cam, "captured_at": t,
+                "track_id": rng.choice(["null", _number(rng, i)]),
+                "gender": rng.choice(['"male"', '"female"']),
+                "confidence": rng.choice(["0.5", "1", "0", "0.75e0"]),
+            }  # fmt: skip
+        line = _mutated(rng, fields, 0.03)
+        if rng.random() < 0.01:
+            line = line[: rng.randint(0, len(line) - 1)]  # cut short
+        lines.append(line if '"frame_id"' in line or stream != "person_detections"
+                     else line[:-1] + f', "n": {i}}}')  # fmt: skip
+    return list(dict.fromkeys(lines))
+
+
+@pytest.mark.parametrize(("job", "stream", "cases"), [
+    ("people_counter", "person_detections", PERSON_CASES),
+    ("gender_counter", "gender_classifications", GENDER_CASES),
+])  # fmt: skip
+def test_parser_matches_the_reference(job, stream, cases, tmp_path):
+    lines = list(dict.fromkeys([line for line, _ in cases] + generated(stream, 3000, seed=5)))
+    expected = {line: ref.reason(stream, line) for line in lines}
+    invalid = {line: why for line, why in expected.items() if why is not None}
+    assert 50 < len(invalid) < len(lines) / 2, "the generated records must mix good and bad"
+
+    # No record is late: the watermark trails by a day.
+    got = run_file_job(job, lines, tmp_path, "--watermark-delay", "86400")
+    assert got["late"] == []
+    reasons = {r["payload"]: r["reason"] for r in got["dlq"]}
+    assert len(got["dlq"]) == len(reasons) == len(invalid), "one dead letter per bad record"
+    for line, why in invalid.items():
+        actual = reasons.get(line)
+        assert actual is not None, f"not in the DLQ: {line[:300]}"
+        if why.startswith("invalid JSON"):
+            assert actual.startswith("invalid JSON"), (line[:300], actual)
+        else:
+            assert actual == why, (line[:300], actual)
+
+    valid = [ref.normalised(line) for line, why in expected.items() if why is None]
+    windows = people_windows if stream == "person_detections" else gender_windows
+    assert_rows_match(got["result"], windows(valid, size=60))
