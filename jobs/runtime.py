@@ -106,12 +106,32 @@ def source_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     return [*statements, tables.raw_source_ddl(job.stream, cfg, job.name, input_topic(job, cfg))]
 
 
+def rollup_base(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> ResultSpec | None:
+    """An earlier tumbling output of the same query whose windows tile this one's: its parts
+    roll up exactly into this output's, so the stream's rows are aggregated once."""
+    size, slide = result.window(cfg, alone=len(job.results) == 1)
+    for base in job.results[: job.results.index(result)]:
+        base_size, base_slide = base.window(cfg, alone=False)
+        tumbling = base_size == base_slide
+        if base.query == result.query and tumbling and size % base_size == slide % base_size == 0:
+            return base
+    return None
+
+
 def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
-    """The source, the stream's parse (once), each output's query, the side outputs."""
+    """The source, the stream's parse (once), each output's parts and result, the side
+    outputs. An output's parts come from the stream, or roll up from an earlier output's."""
     statements = source_sql(job, cfg)
     statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
     for result in job.results:
-        statements += render_sql(JOBS_DIR / f"{result.query}.sql", sql_params(job, result, cfg))
+        params = sql_params(job, result, cfg)
+        base = rollup_base(job, result, cfg)
+        if base is None:
+            statements += render_sql(JOBS_DIR / "sql" / f"{result.query}_parts.sql", params)
+        else:
+            rollup = JOBS_DIR / "sql" / f"{result.query}_parts_rollup.sql"
+            statements += render_sql(rollup, params | {"base": base.name})
+        statements += render_sql(JOBS_DIR / f"{result.query}.sql", params)
     return statements + side_output_views(job)
 
 

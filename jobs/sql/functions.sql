@@ -2,11 +2,15 @@
 -- `ivica stack fetch`). Each reads a record's JSON once, with the contract's rules; the SQL
 -- functions (JSON_VALUE, JSON_QUERY, IS JSON) parse the whole record again on every call.
 --   IVICA_CAPTURE_TIME(payload)      TIMESTAMP(3): captured_at, NULL when not the contract's
---   IVICA_PARSE_PERSON_DETECTIONS    one row: reason (NULL when valid) and the typed fields
---   IVICA_PARSE_GENDER_CLASSIFICATIONS
+--   IVICA_PARSE_PERSON_DETECTIONS(payload), IVICA_PARSE_GENDER_CLASSIFICATIONS(payload)
+--                                    one ROW: reason (NULL when valid) and the typed fields
+-- The raw tables call them in computed columns (jobs/tables.py), so a record is read once.
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_CAPTURE_TIME
   AS 'io.ivica.jobs.udf.CaptureTime' LANGUAGE JAVA;
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_PERSON_DETECTIONS
   AS 'io.ivica.jobs.udf.ParsePersonDetections' LANGUAGE JAVA;
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_GENDER_CLASSIFICATIONS
   AS 'io.ivica.jobs.udf.ParseGenderClassifications' LANGUAGE JAVA;
+-- IVICA_TRACK_SET(track_ids): aggregate, the distinct non-null ids of a group's arrays.
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_TRACK_SET
+  AS 'io.ivica.jobs.udf.TrackSet' LANGUAGE JAVA;

@@ -3,9 +3,9 @@
 -- Output: gender_classifications (valid, on time), gender_classifications_dlq,
 --         gender_classifications_late. Same conventions as person_detections_parse.sql.
 CREATE TEMPORARY VIEW gender_classifications_checked AS
-SELECT r.payload, r.event_time, p.reason, p.site_id, p.camera_id, p.track_id, p.gender
-FROM gender_classifications_raw AS r
-CROSS JOIN LATERAL TABLE(IVICA_PARSE_GENDER_CLASSIFICATIONS(r.payload)) AS p;
+SELECT payload, event_time, parsed.reason AS reason, parsed.site_id AS site_id,
+       parsed.camera_id AS camera_id, parsed.track_id AS track_id, parsed.gender AS gender
+FROM gender_classifications_raw;
 
 CREATE TEMPORARY VIEW gender_classifications AS
 SELECT site_id, camera_id, track_id, gender, event_time

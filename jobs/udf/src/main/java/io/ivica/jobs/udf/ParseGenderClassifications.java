@@ -4,30 +4,24 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
-import org.apache.flink.table.functions.TableFunction;
+import org.apache.flink.table.functions.ScalarFunction;
 
 /**
- * {@code LATERAL TABLE(IVICA_PARSE_GENDER_CLASSIFICATIONS(payload))}: one row per record, parsed
- * once, like {@link ParsePersonDetections}. Checks, in this order: an object; site_id, camera_id
+ * {@code IVICA_PARSE_GENDER_CLASSIFICATIONS(payload)}: the record read once, as one ROW, like
+ * {@link ParsePersonDetections}. Checks, in this order: an object; site_id, camera_id
  * non-empty strings; captured_at the contract's UTC time; a track_id key, an integer or null;
  * gender male or female; confidence in 0..1. Other keys are ignored.
  */
-@FunctionHint(
-    output = @DataTypeHint(
-        value = "ROW<reason STRING, site_id STRING, camera_id STRING, track_id BIGINT,"
+public final class ParseGenderClassifications extends ScalarFunction {
+
+  public @DataTypeHint(
+      value = "ROW<reason STRING, site_id STRING, camera_id STRING, track_id BIGINT,"
             + " gender STRING>",
-        bridgedTo = RowData.class))
-public final class ParseGenderClassifications extends TableFunction<RowData> {
-
-  public void eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    collect(parse(payload));
-  }
-
-  static RowData parse(StringData payload) {
+      bridgedTo = RowData.class) RowData eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     try {
       if (payload == null) {
         throw new Json.Invalid("invalid JSON: empty");
@@ -38,6 +32,16 @@ public final class ParseGenderClassifications extends TableFunction<RowData> {
     } catch (IOException e) {
       return GenericRowData.of(StringData.fromString(Json.malformed(e)), null, null, null, null);
     }
+  }
+
+  /**
+   * Declared non-deterministic so that the planner never copies the call: it would otherwise
+   * inline it into every field access ({@code parsed.reason}, {@code parsed.site_id}, ...) and
+   * into every branch of the job. The result depends on the payload alone.
+   */
+  @Override
+  public boolean isDeterministic() {
+    return false;
   }
 
   private static final class Event {

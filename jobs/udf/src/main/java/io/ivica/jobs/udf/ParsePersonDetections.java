@@ -6,33 +6,27 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
-import org.apache.flink.table.functions.TableFunction;
+import org.apache.flink.table.functions.ScalarFunction;
 
 /**
- * {@code LATERAL TABLE(IVICA_PARSE_PERSON_DETECTIONS(payload))}: one row per record, parsed once.
- * A valid record gives its typed fields and a NULL reason; an invalid one gives only the reason
+ * {@code IVICA_PARSE_PERSON_DETECTIONS(payload)}: the record read once, as one ROW. A valid
+ * record gives its typed fields and a NULL reason; an invalid one gives only the reason
  * (docs/jobs.md lists them). Checks, in this order: an object; site_id, camera_id non-empty
  * strings; frame_id an integer >= 0; people_count an integer in 0..2^31-1; captured_at the
  * contract's UTC time; detections a list of objects, each with a track_id key (integer or
  * null), a score in 0..1 and a bbox of 4 numbers. Other keys are ignored.
  */
-@FunctionHint(
-    output = @DataTypeHint(
-        value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
+public final class ParsePersonDetections extends ScalarFunction {
+
+  public @DataTypeHint(
+      value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
             + " people_count INT, track_ids ARRAY<BIGINT>>",
-        bridgedTo = RowData.class))
-public final class ParsePersonDetections extends TableFunction<RowData> {
-
-  public void eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    collect(parse(payload));
-  }
-
-  static RowData parse(StringData payload) {
+      bridgedTo = RowData.class) RowData eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     try {
       if (payload == null) {
         throw new Json.Invalid("invalid JSON: empty");
@@ -43,6 +37,16 @@ public final class ParsePersonDetections extends TableFunction<RowData> {
     } catch (IOException e) {
       return GenericRowData.of(StringData.fromString(Json.malformed(e)), null, null, null, null, null);
     }
+  }
+
+  /**
+   * Declared non-deterministic so that the planner never copies the call: it would otherwise
+   * inline it into every field access ({@code parsed.reason}, {@code parsed.site_id}, ...) and
+   * into every branch of the job. The result depends on the payload alone.
+   */
+  @Override
+  public boolean isDeterministic() {
+    return false;
   }
 
   /** One event's fields while it is read; a key given twice keeps its last value. */
