@@ -192,14 +192,17 @@ def simulated(events: int) -> Streams:
     )
 
 
-def produce_inputs(cfg: StackConfig, topics: Topics, streams: Streams) -> Inputs:
-    """The person stream into a 1- and a 2-partition topic (keyed by camera), the gender
-    stream into a 1-partition topic."""
+def produce_inputs(
+    cfg: StackConfig, topics: Topics, streams: Streams, with_scaling: bool
+) -> Inputs:
+    """The person stream into a 1-partition topic, and a 2-partition one (keyed by camera) for
+    the scaling runs; the gender stream into a 1-partition topic."""
     plan = {
         "person": (topics.new("person_detections"), streams.person.lines),
         "gender": (topics.new("gender_classifications"), streams.gender.lines),
-        "person2": (topics.new("person_detections.p2", partitions=2), streams.person.lines),
     }
+    if with_scaling:
+        plan["person2"] = (topics.new("person_detections.p2", partitions=2), streams.person.lines)
     total = sum(len(lines) for _, lines in plan.values())
     producer = KafkaProducer(
         bootstrap_servers=cfg.kafka_bootstrap, acks=1, linger_ms=20, batch_size=1 << 20
@@ -679,7 +682,7 @@ def main(argv: list[str] | None = None) -> int:
     topics = Topics(cfg)
     try:
         cancel_leftovers(cfg)
-        inputs = produce_inputs(cfg, topics, simulated(args.events))
+        inputs = produce_inputs(cfg, topics, simulated(args.events), not args.skip_scaling)
         print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
         results = throughput(cfg, topics, inputs, args.jobs, not args.skip_scaling)
         files = file_mode(simulated(args.file_events)) if args.file_events else None
