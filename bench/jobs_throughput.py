@@ -26,6 +26,7 @@ import math
 import os
 import random
 import re
+import statistics
 import subprocess
 import threading
 import time
@@ -334,22 +335,31 @@ def backfill_args(cfg: StackConfig, topics: Topics, inputs: Inputs, run: Run, n:
     ]  # fmt: skip
 
 
-def run_plan(jobs: list[str], with_scaling: bool) -> list[Run]:
-    """A warm-up run (a fresh cluster's first job is slow: class loading, JIT), the ceilings,
-    the jobs, the ceilings again (in mirrored order), so drift hits both sides; then the
-    scaling runs on the 2-partition topic, mirrored too."""
+def run_plan(jobs: list[str], with_scaling: bool, rounds: int) -> list[Run]:
+    """A warm-up run (a fresh cluster's first job is slow: class loading, JIT), then `rounds`
+    rounds of the ceilings and the jobs, every other round in mirrored order, so that drift
+    hits both sides; then the scaling runs on the 2-partition topic, the same way."""
     warm_up = replace(passthrough("person"), label="warm-up")
     ceilings = [passthrough("person"), passthrough("person", "blackhole"), passthrough("gender")]
     scaling = [passthrough("person2", parallelism=1), job_run("people", "person2", 1)]
     scaling += [job_run("people", "person2", 2), passthrough("person2", parallelism=2)]
-    runs = [warm_up, *ceilings, *map(job_run, jobs), *reversed(ceilings)]
-    return runs + ([*scaling, *reversed(scaling)] if with_scaling else [])
+    blocks = [[*ceilings, *map(job_run, jobs)]] + ([scaling] if with_scaling else [])
+    plan = [warm_up]
+    for block in blocks:
+        for n in range(rounds):
+            plan += block if n % 2 == 0 else block[::-1]
+    return plan
 
 
 def throughput(
-    cfg: StackConfig, topics: Topics, inputs: Inputs, jobs: list[str], with_scaling: bool
+    cfg: StackConfig,
+    topics: Topics,
+    inputs: Inputs,
+    jobs: list[str],
+    with_scaling: bool,
+    rounds: int,
 ) -> list[RunResult]:
-    plan = run_plan(jobs, with_scaling)
+    plan = run_plan(jobs, with_scaling, rounds)
     results = []
     for n, run in enumerate(plan, 1):
         total = inputs.counts[run.input]
@@ -569,25 +579,26 @@ def fmt_rate(r: RunResult) -> str:
 
 
 def ceiling(results: list[RunResult], label: str) -> tuple[float | None, str]:
-    """Mean rate of the ceiling's runs, and the runs' rates as text."""
+    """Median rate of the label's runs, and the runs' rates as text."""
     own = [r for r in results if r.label == label]
     rates = [r.rate for r in own if r.rate]
-    mean = sum(rates) / len(rates) if rates else None
-    return mean, " / ".join(fmt_rate(r) for r in own)
+    return (statistics.median(rates) if rates else None), " / ".join(fmt_rate(r) for r in own)
 
 
 def ratio(rate: float | None, ceiling: float | None) -> str:
     return f"{rate / ceiling:.2f}x" if rate and ceiling else "n/a"
 
 
-def job_line(r: RunResult, through: float | None) -> str:
-    if not r.rate:
-        return f"  {r.label}: {r.state} ({r.note})"
-    job = job_of(r.label.split()[0])
+def job_line(label: str, results: list[RunResult], through: float | None) -> str:
+    rate, runs = ceiling(results, label)
+    if not rate:
+        failed = [r for r in results if r.label == label]
+        return f"  {label}: {failed[0].state} ({failed[0].note})"
+    job = job_of(label)
     shape = f"{len(job.results)} outputs, one read" if len(job.results) > 1 else "one output"
     return (
-        f"  {r.label} ({shape}): {fmt_rate(r)} ev/s = {ratio(r.rate, through)} of its"
-        f" stream's pass-through; wall {r.wall_s:.0f}s (submit {r.submit_s:.0f}s)"
+        f"  {label} ({shape}): {rate:,.0f} ev/s ({runs}) = {ratio(rate, through)} of its"
+        " stream's pass-through"
     )
 
 
@@ -610,10 +621,13 @@ def summary(
         + f" (produced at {inputs.produce_rate:,.0f} ev/s)",
         f"cluster: Flink 2.2.1 standalone, 1 TaskManager ({SLOTS} slots), checkpoints every 5s,"
         " Kafka to Kafka, exactly-once sinks",
-        "ceilings (mean of the runs before and after the jobs):",
+        "ceilings (median of the rounds; each run's rate in brackets):",
         *(f"  {label:<28} {c or 0:>9,.0f} ev/s ({runs})" for label, (c, runs) in ceilings.items()),
         "jobs at parallelism 1, each against the pass-through of its own stream:",
-        *(job_line(r, stream_ceiling[job_of(r.label).stream]) for r in jobs if " p" not in r.label),
+        *(
+            job_line(label, results, stream_ceiling[job_of(label).stream])
+            for label in dict.fromkeys(r.label for r in jobs if " p" not in r.label)
+        ),
     ]
     if any(r.label.endswith(" p2") for r in results):
         lines += scaling_lines(results)
@@ -650,7 +664,7 @@ def scaling_lines(results: list[RunResult]) -> list[str]:
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench.jobs_throughput", description=__doc__.split("\n")[0])
-    p.add_argument("--events", type=int, default=400_000, help="person events (default 400000)")
+    p.add_argument("--events", type=int, default=1_000_000, help="person events (default 1000000)")
     names = [*STREAM_JOBS, *JOBS]
     p.add_argument(
         "--jobs",
@@ -664,8 +678,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--file-events",
         type=int,
         default=300_000,
-        help="person events of the file-mode runs (default 300000; 0 skips them)",
+        help="person events of the file-mode runs (default 1200000; 0 skips them)",
     )
+    p.add_argument("--rounds", type=int, default=2, help="runs of each job and ceiling (2)")
     p.add_argument("--skip-scaling", action="store_true", help="skip the parallelism-2 runs")
     p.add_argument("--skip-latency", action="store_true", help="skip the live latency run")
     p.add_argument("--latency-seconds", type=float, default=150.0, help="live run length")
@@ -684,7 +699,8 @@ def main(argv: list[str] | None = None) -> int:
         cancel_leftovers(cfg)
         inputs = produce_inputs(cfg, topics, simulated(args.events), not args.skip_scaling)
         print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
-        results = throughput(cfg, topics, inputs, args.jobs, not args.skip_scaling)
+        scaling = not args.skip_scaling
+        results = throughput(cfg, topics, inputs, args.jobs, scaling, args.rounds)
         files = file_mode(simulated(args.file_events)) if args.file_events else None
         live = None if args.skip_latency else latency(cfg, topics, args.latency_seconds)
         print(summary(inputs, results, files, live), flush=True)
