@@ -677,7 +677,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--file-events",
         type=int,
-        default=300_000,
+        default=1_200_000,
         help="person events of the file-mode runs (default 1200000; 0 skips them)",
     )
     p.add_argument("--rounds", type=int, default=2, help="runs of each job and ceiling (2)")
