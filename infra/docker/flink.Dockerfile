@@ -28,7 +28,7 @@ RUN pip3 install \
       "pydantic>=2.7,<3" \
       "pyyaml>=6" \
       "jsonschema>=4.20" \
-      "kafka-python>=2.2" \
+      "kafka-python>=3.0.12,<4" \
       "tqdm>=4.66"
 
 # Kafka SQL connector from Maven Central, checked against its published SHA-1.

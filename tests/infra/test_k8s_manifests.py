@@ -19,7 +19,8 @@ import yaml
 
 from infra.versions import load_versions
 from jobs.config import JobConfig, _parser, parse_args
-from jobs.specs import JOBS
+from jobs.runtime import outputs
+from jobs.specs import JOBS, STREAM_JOBS
 from tests.infra.tree import walk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +34,8 @@ API_VERSION = "flink.apache.org/v1beta1"
 PYTHON_DRIVER = "org.apache.flink.client.python.PythonDriver"
 MAIN_CONTAINER = "flink-main-container"  # the operator merges pod templates into this one
 JOBS_DIR_IN_IMAGE = PurePosixPath("/opt/ivica/jobs")
-EXPECTED_FILES = {"people-counter.yaml", "gender-counter.yaml"}
+EXPECTED_FILES = {"people.yaml", "gender.yaml"}
+RUNNABLE = STREAM_JOBS | JOBS  # a stream job, or one of its outputs alone
 
 # A mapping key or env var name that holds a credential.
 SENSITIVE = re.compile(r"pass|secret|jaas|token|credential|access.?key|private.?key", re.I)
@@ -309,7 +311,7 @@ def test_runs_a_job_module(origin: str, deployment: dict[str, Any]) -> None:
     script = PurePosixPath(args[1])
     assert script.parent == JOBS_DIR_IN_IMAGE, args
     name = script.stem
-    assert name in JOBS, f"{name} is not one of {sorted(JOBS)}"
+    assert name in RUNNABLE, f"{name} is not one of {sorted(RUNNABLE)}"
     assert args[0:2] == ["-py", f"{JOBS_DIR_IN_IMAGE}/{name}.py"]
     assert (REPO / "jobs" / f"{name}.py").is_file()
     resource = deployment["metadata"]["name"].replace("-", "_")
@@ -412,7 +414,7 @@ def test_effective_job_config(
     """The job's own parse of its args and mounted YAML agrees with the cluster spec."""
     spec = deployment["spec"]
     name = job_name(deployment)
-    job_spec = JOBS[name]
+    job_spec = RUNNABLE[name]
     _, text = mounted_job_yaml(deployment)
     local = tmp_path / "job.yaml"
     local.write_text(text)
@@ -432,13 +434,16 @@ def test_effective_job_config(
     assert cfg.jars == [], cfg.jars
 
     assert (cfg.topics.input or job_spec.input_topic) == job_spec.input_topic
-    output = cfg.topics.output or job_spec.output_topic
+    job_spec = job_spec.select(cfg.outputs)
+    topics = {o.name: o.topic for o in outputs(job_spec, cfg)}
+    contract = {r.name: r.output_topic for r in job_spec.results}
     if "--backfill" in args:
         assert cfg.mode == "backfill"
-        assert output != job_spec.output_topic, "a backfill next to the live job needs its topic"
+        clash = {n for n, t in contract.items() if topics[n] == t}
+        assert not clash, f"a backfill next to the live job needs its own topics: {clash}"
     else:
         assert cfg.mode == "kafka"
-        assert output == job_spec.output_topic
+        assert {n: topics[n] for n in contract} == contract, "results go to the contract topics"
 
     # Every `env:NAME` property is filled from a Secret in the pod.
     refs = {m.group(1) for v in cfg.kafka.properties.values() for m in [ENV_REF.fullmatch(v)] if m}
