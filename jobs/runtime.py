@@ -38,7 +38,7 @@ class ResultSpec:
     sliding: bool = False
     default_window_s: int | None = None  # else 60, or 300 when sliding
 
-    def window(self, cfg: JobConfig, alone: bool) -> tuple[int, int]:
+    def window(self, cfg: JobConfig, alone: bool = True) -> tuple[int, int]:
         if not alone and (cfg.window_s or cfg.slide_s):
             raise ValueError("--window and --slide apply to one output: choose it with --outputs")
         size = cfg.window_s or self.default_window_s or (300 if self.sliding else 60)

@@ -100,3 +100,38 @@ def test_window_rules():
         PEOPLE_COUNTER_SLIDING.window(parse_args("t", ["--window", "300", "--slide", "70"]))
     with pytest.raises(ValueError, match="tumbling"):
         PEOPLE_COUNTER.window(parse_args("t", ["--slide", "30"]))
+
+
+def test_outputs_choose_what_a_stream_job_computes():
+    from jobs.runtime import outputs
+    from jobs.specs import PEOPLE
+
+    cfg = parse_args("t", ["--outputs", "people_counter_hourly,people_counter"])
+    job = PEOPLE.select(cfg.outputs)
+    assert [r.name for r in job.results] == ["people_counter_hourly", "people_counter"]
+    assert job.name == "people"  # several outputs: the stream job's name, DLQ after the input
+    topics = {o.name: o.topic for o in outputs(job, cfg)}
+    assert topics["dlq"] == "ivica.person_detections.v1.dlq"
+    assert topics["people_counter_hourly"] == "ivica.people_counter_hourly.v1"
+    alone = PEOPLE.select(["people_counter"])
+    assert alone.name == "people_counter"
+    assert {o.name: o.topic for o in outputs(alone, parse_args("t", []))}["dlq"] == (
+        "ivica.people_counter.v1.dlq"
+    )
+    with pytest.raises(ValueError, match="unknown outputs"):
+        PEOPLE.select(["gender_counter"])
+
+
+def test_flags_for_one_output_need_one_output():
+    from jobs.runtime import job_sql, outputs
+    from jobs.specs import PEOPLE
+
+    named = parse_args("t", ["--output-topic", "people_counter=a", "--output-topic", "x=b"])
+    with pytest.raises(ValueError, match=r"does not write: \['x'\]"):
+        outputs(PEOPLE, named)
+    with pytest.raises(ValueError, match="name each topic"):
+        outputs(PEOPLE, parse_args("t", ["--output-topic", "one"]))
+    with pytest.raises(ValueError, match="--window and --slide apply to one output"):
+        job_sql(PEOPLE, parse_args("t", ["--window", "120"]))
+    with pytest.raises(SystemExit):
+        parse_args("t", ["--output-file", "a=x.jsonl", "--output-file", "y.jsonl"])
