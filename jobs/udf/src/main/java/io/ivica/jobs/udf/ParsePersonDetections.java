@@ -10,7 +10,6 @@ import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
-import org.apache.flink.table.functions.ScalarFunction;
 
 /**
  * {@code IVICA_PARSE_PERSON_DETECTIONS(payload)}: the record read once, as one ROW. A valid
@@ -20,82 +19,48 @@ import org.apache.flink.table.functions.ScalarFunction;
  * contract's UTC time; detections a list of objects, each with a track_id key (integer or
  * null), a score in 0..1 and a bbox of 4 numbers. Other keys are ignored.
  */
-public final class ParsePersonDetections extends ScalarFunction {
+public final class ParsePersonDetections extends EventParse {
 
   public @DataTypeHint(
       value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
             + " people_count INT, track_ids ARRAY<BIGINT>>",
       bridgedTo = RowData.class) RowData eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    try {
-      if (payload == null) {
-        throw new Json.Invalid("invalid JSON: empty");
-      }
-      return new Event().read(payload.toBytes());
-    } catch (Json.Invalid e) {
-      return GenericRowData.of(StringData.fromString(e.getMessage()), null, null, null, null, null);
-    } catch (IOException e) {
-      return GenericRowData.of(StringData.fromString(Json.malformed(e)), null, null, null, null, null);
-    }
+    return parse(payload);
   }
 
-  /**
-   * Declared non-deterministic so that the planner never copies the call: it would otherwise
-   * inline it into every field access ({@code parsed.reason}, {@code parsed.site_id}, ...) and
-   * into every branch of the job. The result depends on the payload alone.
-   */
   @Override
-  public boolean isDeterministic() {
-    return false;
+  int arity() {
+    return 6;
   }
 
-  /** One event's fields while it is read; a key given twice keeps its last value. */
-  private static final class Event {
-    String siteId;
-    String cameraId;
+  @Override
+  Event newEvent() {
+    return new Frame();
+  }
+
+  private static final class Frame extends Event {
     Long frameId;
     Long peopleCount;
-    boolean hasCapturedAt;
-    String capturedAt;
     boolean hasDetections;
     Detections detections;
 
-    RowData read(byte[] payload) throws IOException, Json.Invalid {
-      try (JsonParser p = Json.openObject(payload)) {
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-          String key = p.currentName();
-          p.nextToken();
-          switch (key) {
-            case "site_id": siteId = Json.string(p); break;
-            case "camera_id": cameraId = Json.string(p); break;
-            case "frame_id": frameId = Json.integer(p); break;
-            case "people_count": peopleCount = Json.integer(p); break;
-            case "captured_at":
-              hasCapturedAt = p.currentToken() != JsonToken.VALUE_NULL;
-              capturedAt = Json.string(p);
-              break;
-            case "detections":
-              hasDetections = true;
-              detections = Detections.read(p);
-              break;
-            default: p.skipChildren();
-          }
-        }
-        Json.end(p);
+    @Override
+    void field(String key, JsonParser p) throws IOException {
+      switch (key) {
+        case "frame_id": frameId = Json.integer(p); break;
+        case "people_count": peopleCount = Json.integer(p); break;
+        case "detections":
+          hasDetections = true;
+          detections = Detections.read(p);
+          break;
+        default: p.skipChildren();
       }
-      check();
-      return GenericRowData.of(null, StringData.fromString(siteId),
-          StringData.fromString(cameraId), frameId, (int) (long) peopleCount,
-          new GenericArrayData(detections.trackIds.toArray()));
     }
 
-    private void check() throws Json.Invalid {
-      if (siteId == null || siteId.isEmpty()) {
-        throw new Json.Invalid("site_id: missing or not a non-empty string");
-      }
-      if (cameraId == null || cameraId.isEmpty()) {
-        throw new Json.Invalid("camera_id: missing or not a non-empty string");
-      }
+    @Override
+    RowData row() throws Json.Invalid {
+      checkIds();
       if (frameId == null || frameId < 0) {
         throw new Json.Invalid("frame_id: missing or not an int >= 0");
       }
@@ -105,16 +70,14 @@ public final class ParsePersonDetections extends ScalarFunction {
       if (peopleCount == null || peopleCount > Integer.MAX_VALUE) {
         throw new Json.Invalid("people_count: missing or not an int (at most 2147483647)");
       }
-      if (!hasCapturedAt) {
-        throw new Json.Invalid("captured_at: missing");
-      }
-      if (Timestamps.parse(capturedAt) == Timestamps.INVALID) {
-        throw new Json.Invalid("captured_at: not ISO-8601 UTC with milliseconds and Z");
-      }
+      checkCapturedAt();
       if (!hasDetections || detections == null) {
         throw new Json.Invalid("detections: missing or not a list");
       }
       detections.check();
+      return GenericRowData.of(null, StringData.fromString(siteId),
+          StringData.fromString(cameraId), frameId, (int) (long) peopleCount,
+          new GenericArrayData(detections.trackIds.toArray()));
     }
   }
 
@@ -145,30 +108,23 @@ public final class ParsePersonDetections extends ScalarFunction {
         notObject = true;
         return;
       }
-      boolean hasTrack = false;
-      boolean trackOk = false;
-      Long track = null;
+      Event.Track track = new Event.Track();
       boolean scoreOk = false;
       boolean boxOk = false;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
         p.nextToken();
         switch (key) {
-          case "track_id":
-            hasTrack = true;
-            trackOk = p.currentToken() == JsonToken.VALUE_NULL;
-            track = trackOk ? null : Json.integer(p);
-            trackOk |= track != null;
-            break;
+          case "track_id": track.read(p); break;
           case "score": scoreOk = Json.unitInterval(p); break;
           case "bbox": boxOk = Json.box(p); break;
           default: p.skipChildren();
         }
       }
-      badTrackId |= !(hasTrack && trackOk);
+      badTrackId |= !(track.present && track.ok);
       badScore |= !scoreOk;
       badBox |= !boxOk;
-      trackIds.add(track);
+      trackIds.add(track.id);
     }
 
     void check() throws Json.Invalid {
