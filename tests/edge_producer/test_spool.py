@@ -1,0 +1,112 @@
+"""The durable spool: order, confirmation, a kill -9 in the middle, and its two bounds."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from edge_producer.spool import Spool
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_events_leave_in_order_and_only_when_confirmed(tmp_path):
+    spool = Spool(tmp_path / "spool.db")
+    sent = [
+        ("cam-a", b"a1"),
+        ("cam-b", b"b1"),
+        ("cam-a", b"a2"),
+        ("cam-b", b"b2"),
+        ("cam-a", b"a3"),
+    ]
+    seqs = [spool.append(k, p) for k, p in sent]
+    assert seqs == sorted(seqs)
+    assert [(e.key, e.payload) for e in spool.pending()] == sent
+    assert (spool.depth, spool.bytes) == (5, 10)
+
+    first_two = spool.pending(limit=2)
+    spool.ack(e.seq for e in first_two)
+    assert [(e.key, e.payload) for e in spool.pending()] == sent[2:]
+    assert (spool.depth, spool.bytes) == (3, 6)
+    spool.close()
+    # Reopened, the spool still holds what was not confirmed, and knows its size.
+    again = Spool(tmp_path / "spool.db")
+    assert [(e.key, e.payload) for e in again.pending()] == sent[2:]
+    assert again.bytes == 6
+    again.close()
+
+
+def test_a_kill_9_loses_nothing_that_was_appended(tmp_path):
+    path = tmp_path / "spool.db"
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from edge_producer.spool import Spool
+        spool = Spool(Path({str(path)!r}))
+        for i in range(300):
+            spool.append(f"cam-{{i % 3}}", f"event-{{i}}".encode())
+        spool.ack([1, 2, 3])
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+
+    spool = Spool(path)
+    payloads = [e.payload.decode() for e in spool.pending(limit=1000)]
+    assert payloads == [f"event-{i}" for i in range(3, 300)]
+    spool.close()
+
+
+@pytest.mark.parametrize("when_full", ["drop_oldest", "drop_newest"])
+def test_full_spool_drops_by_policy_and_says_so(when_full, tmp_path, caplog):
+    spool = Spool(tmp_path / "spool.db", max_bytes=100, when_full=when_full)
+    with caplog.at_level(logging.WARNING, logger="edge_producer.spool"):
+        results = [spool.append("cam", f"event-{i:03d}".encode()) for i in range(15)]  # 9 bytes
+    kept = [e.payload.decode() for e in spool.pending()]
+    assert spool.bytes <= 100 and spool.depth == 11  # 11 x 9 bytes fit in 100
+    if when_full == "drop_oldest":
+        assert kept == [f"event-{i:03d}" for i in range(4, 15)]
+        assert (spool.dropped.oldest, spool.dropped.newest) == (4, 0)
+        assert all(r is not None for r in results)
+    else:
+        assert kept == [f"event-{i:03d}" for i in range(11)]
+        assert (spool.dropped.oldest, spool.dropped.newest) == (0, 4)
+        assert results[11:] == [None] * 4
+    assert "full" in caplog.text and "dropped" in caplog.text
+    spool.close()
+
+
+def test_events_past_the_age_expire_loudly(tmp_path, caplog):
+    clock = Clock()
+    spool = Spool(tmp_path / "spool.db", max_age_s=60, clock=clock)
+    for i in range(3):
+        spool.append("cam", f"old-{i}".encode())
+    clock.now += 30
+    assert spool.oldest_age_s() == 30
+    clock.now += 31
+    with caplog.at_level(logging.WARNING, logger="edge_producer.spool"):
+        spool.append("cam", b"new")
+    assert [e.payload for e in spool.pending()] == [b"new"]
+    assert spool.dropped.expired == 3 and spool.bytes == 3
+    assert "expired unsent" in caplog.text
+    spool.close()
+
+
+def test_an_event_larger_than_the_spool_is_refused(tmp_path):
+    spool = Spool(tmp_path / "spool.db", max_bytes=10)
+    assert spool.append("cam", b"x" * 11) is None
+    assert spool.dropped.newest == 1 and spool.depth == 0
+    with pytest.raises(ValueError, match="max_bytes"):
+        Spool(tmp_path / "other.db", max_bytes=0)
+    spool.close()
