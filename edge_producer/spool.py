@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ WhenFull = Literal["drop_oldest", "drop_newest"]
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic TEXT NOT NULL,
   key TEXT NOT NULL,
   payload BLOB NOT NULL,
   size INTEGER NOT NULL,
@@ -42,6 +44,7 @@ CREATE INDEX IF NOT EXISTS events_spooled_at ON events (spooled_at);
 @dataclass(frozen=True)
 class Entry:
     seq: int
+    topic: str  # where it goes: the Kafka topic, or the RabbitMQ routing key's event type
     key: str  # the Kafka key / routing key: the camera id
     payload: bytes
 
@@ -79,19 +82,21 @@ class Spool(Closing):
         self.when_full = when_full
         self.dropped = Dropped()
         self._clock = clock
+        # One connection, shared by the pipeline (append) and the drainer thread (pending, ack):
+        # the lock keeps their transactions apart.
+        self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
         self._db.executescript(SCHEMA)
-        self._bytes: int = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM events").fetchone()[
-            0
-        ]
+        self._bytes = self._stored_bytes()
 
     # --- state -------------------------------------------------------------------------------
 
     @property
     def depth(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
     @property
     def bytes(self) -> int:
@@ -99,18 +104,24 @@ class Spool(Closing):
 
     def oldest_age_s(self) -> float:
         """Seconds since the oldest unconfirmed event was spooled (0 when empty)."""
-        first = self._db.execute("SELECT MIN(spooled_at) FROM events").fetchone()[0]
+        with self._lock:
+            first = self._db.execute("SELECT MIN(spooled_at) FROM events").fetchone()[0]
         return 0.0 if first is None else max(0.0, self._clock() - first)
 
     # --- in and out --------------------------------------------------------------------------
 
-    def append(self, key: str, payload: bytes) -> int | None:
+    def append(self, topic: str, key: str, payload: bytes) -> int | None:
         """Spool one event; its sequence number, or None when `drop_newest` refused it."""
         now = self._clock()
         size = len(payload)
         if size > self.max_bytes:
             self._drop_newest(f"an event of {size} bytes is larger than the whole spool")
             return None
+        with self._lock:
+            return self._insert(topic, key, payload, now)
+
+    def _insert(self, topic: str, key: str, payload: bytes, now: float) -> int | None:
+        size = len(payload)
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._expire(now)
@@ -122,32 +133,32 @@ class Spool(Closing):
             if excess > 0:
                 self._drop_oldest(excess)
             cur = self._db.execute(
-                "INSERT INTO events (key, payload, size, spooled_at) VALUES (?, ?, ?, ?)",
-                (key, payload, size, now),
+                "INSERT INTO events (topic, key, payload, size, spooled_at) VALUES (?, ?, ?, ?, ?)",
+                (topic, key, payload, size, now),
             )
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
-            self._bytes = self._db.execute("SELECT COALESCE(SUM(size), 0) FROM events").fetchone()[
-                0
-            ]
+            self._bytes = self._stored_bytes()
             raise
         self._bytes += size
         return cur.lastrowid
 
     def pending(self, limit: int = 500) -> list[Entry]:
         """The oldest unconfirmed events, in the order they were spooled."""
-        rows = self._db.execute(
-            "SELECT seq, key, payload FROM events ORDER BY seq LIMIT ?", (limit,)
-        ).fetchall()
-        return [Entry(seq, key, bytes(payload)) for seq, key, payload in rows]
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, topic, key, payload FROM events ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+        return [Entry(seq, topic, key, bytes(payload)) for seq, topic, key, payload in rows]
 
     def ack(self, seqs: Iterable[int]) -> None:
         """The broker confirmed these events: remove them."""
-        self._db.execute("BEGIN IMMEDIATE")
-        for seq in seqs:
-            self._delete("DELETE FROM events WHERE seq = ? RETURNING size", (seq,))
-        self._db.execute("COMMIT")
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            for seq in seqs:
+                self._delete("DELETE FROM events WHERE seq = ? RETURNING size", (seq,))
+            self._db.execute("COMMIT")
 
     def _stored_bytes(self) -> int:
         return self._db.execute("SELECT COALESCE(SUM(size), 0) FROM events").fetchone()[0]
@@ -159,7 +170,8 @@ class Spool(Closing):
         return len(sizes)
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._db.close()
 
     # --- bounds ------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ def test_events_leave_in_order_and_only_when_confirmed(tmp_path):
         ("cam-b", b"b2"),
         ("cam-a", b"a3"),
     ]
-    seqs = [spool.append(k, p) for k, p in sent]
+    seqs = [spool.append("t", k, p) for k, p in sent]
     assert seqs == sorted(seqs)
     assert [(e.key, e.payload) for e in spool.pending()] == sent
     assert (spool.depth, spool.bytes) == (5, 10)
@@ -55,7 +55,7 @@ def test_a_kill_9_loses_nothing_that_was_appended(tmp_path):
         from edge_producer.spool import Spool
         spool = Spool(Path({str(path)!r}))
         for i in range(300):
-            spool.append(f"cam-{{i % 3}}", f"event-{{i}}".encode())
+            spool.append("t", f"cam-{{i % 3}}", f"event-{{i}}".encode())
         spool.ack([1, 2, 3])
         os.kill(os.getpid(), signal.SIGKILL)
     """)
@@ -72,7 +72,9 @@ def test_a_kill_9_loses_nothing_that_was_appended(tmp_path):
 def test_full_spool_drops_by_policy_and_says_so(when_full, tmp_path, caplog):
     spool = Spool(tmp_path / "spool.db", max_bytes=100, when_full=when_full)
     with caplog.at_level(logging.WARNING, logger="edge_producer.spool"):
-        results = [spool.append("cam", f"event-{i:03d}".encode()) for i in range(15)]  # 9 bytes
+        results = [
+            spool.append("t", "cam", f"event-{i:03d}".encode()) for i in range(15)
+        ]  # 9 bytes
     kept = [e.payload.decode() for e in spool.pending()]
     assert spool.bytes <= 100 and spool.depth == 11  # 11 x 9 bytes fit in 100
     if when_full == "drop_oldest":
@@ -91,12 +93,12 @@ def test_events_past_the_age_expire_loudly(tmp_path, caplog):
     clock = Clock()
     spool = Spool(tmp_path / "spool.db", max_age_s=60, clock=clock)
     for i in range(3):
-        spool.append("cam", f"old-{i}".encode())
+        spool.append("t", "cam", f"old-{i}".encode())
     clock.now += 30
     assert spool.oldest_age_s() == 30
     clock.now += 31
     with caplog.at_level(logging.WARNING, logger="edge_producer.spool"):
-        spool.append("cam", b"new")
+        spool.append("t", "cam", b"new")
     assert [e.payload for e in spool.pending()] == [b"new"]
     assert spool.dropped.expired == 3 and spool.bytes == 3
     assert "expired unsent" in caplog.text
@@ -105,7 +107,7 @@ def test_events_past_the_age_expire_loudly(tmp_path, caplog):
 
 def test_an_event_larger_than_the_spool_is_refused(tmp_path):
     spool = Spool(tmp_path / "spool.db", max_bytes=10)
-    assert spool.append("cam", b"x" * 11) is None
+    assert spool.append("t", "cam", b"x" * 11) is None
     assert spool.dropped.newest == 1 and spool.depth == 0
     with pytest.raises(ValueError, match="max_bytes"):
         Spool(tmp_path / "other.db", max_bytes=0)
