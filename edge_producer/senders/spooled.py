@@ -68,8 +68,10 @@ class SpooledSender(MessageSender):
             self._idle.wait(0.05)
         return self.spool.depth == 0
 
-    def close(self) -> None:
-        self.flush(timeout_s=10.0)
+    def close(self, timeout_s: float = 10.0) -> None:
+        """Give the drainer `timeout_s` to empty the spool; what is left stays on disk for the
+        next start."""
+        self.flush(timeout_s=timeout_s)
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=30)
