@@ -133,5 +133,10 @@ class Kafka(Service):
 
 
 def _cluster_id() -> str:
-    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding."""
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding. One in 64 such ids
+    starts with "-", which the storage tool's argument parser takes for an option (`-t`
+    "expected one argument"): draw again, as Kafka's own Uuid.randomUuid does."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cid.startswith("-"):
+            return cid
