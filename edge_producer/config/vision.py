@@ -1,33 +1,13 @@
-"""Edge configuration: one YAML file, validated by these pydantic models.
-
-Every model forbids unknown keys and documents each field; ``docs/edge.md`` is checked against
-these descriptions by ``tests/edge_producer/test_config.py``. Secrets never live here.
-"""
+"""Config of what the edge sees and computes: source, runtime, detectors, tracker, events."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import Field
 
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise ValueError("start_time must carry a timezone, e.g. 2026-11-25T08:00:00Z")
-    return value
-
-
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
-Size = tuple[Annotated[int, Field(gt=0)], Annotated[int, Field(gt=0)]]
-
-
-class Section(BaseModel):
-    """Base of every config section: unknown keys are errors."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from edge_producer.config.base import AwareDatetime, Section, Size
 
 
 class SourceConfig(Section):
@@ -244,77 +224,3 @@ class EventsConfig(Section):
         description="What person_detections.people_count counts: every person detection in the "
         "frame, or only those on confirmed tracks.",
     )
-
-
-class EdgeConfig(Section):
-    """One edge process: one camera, one pipeline."""
-
-    site_id: str = Field(
-        default="site-1",
-        min_length=1,
-        max_length=128,
-        description="Site id written into every event.",
-    )
-    camera_id: str = Field(
-        default="cam-1",
-        min_length=1,
-        max_length=128,
-        description="Camera id written into every event; the Kafka key.",
-    )
-    pipeline: Literal["people", "gender", "all"] = Field(
-        default="all",
-        description="people: PeopleCounterPipeline; gender: GenderClassificationPipeline; "
-        "all: AllPipeline (both event types, gender attached to person tracks).",
-    )
-    source: SourceConfig = Field(description="The video source.")
-    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig, description="Inference runtime.")
-    people: PeopleConfig = Field(default_factory=PeopleConfig, description="Person detector.")
-    faces: FacesConfig = Field(default_factory=FacesConfig, description="Face detector.")
-    gender: GenderConfig = Field(default_factory=GenderConfig, description="Gender classifier.")
-    tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="Tracker.")
-    events: EventsConfig = Field(default_factory=EventsConfig, description="Event building.")
-    output_file: Path | None = Field(
-        default=None, description="Write every event as one JSON line to this file."
-    )
-    preview: Path | None = Field(
-        default=None,
-        description="Debugging: write annotated frames to this folder, or a video to this "
-        "file (.mp4/.avi). Stays on the device.",
-    )
-
-
-def load_config(path: str | Path) -> EdgeConfig:
-    """Read and validate an edge YAML file (unknown keys and bad values are errors)."""
-    text = Path(path).read_text(encoding="utf-8")
-    return EdgeConfig.model_validate(yaml.safe_load(text) or {})
-
-
-def config_reference() -> str:
-    """The Markdown table of every config key, its default and description.
-
-    ``docs/edge.md`` holds this text between its ``config-reference`` markers; a test checks
-    that it is current (regenerate with ``python -m edge_producer.config``).
-    """
-    rows = ["| key | default | description |", "|---|---|---|"]
-
-    def walk(model: type[BaseModel], prefix: str) -> None:
-        for name, field in model.model_fields.items():
-            key = f"{prefix}{name}"
-            annotation = field.annotation
-            if isinstance(annotation, type) and issubclass(annotation, Section):
-                rows.append(f"| `{key}` | | {field.description} |")
-                walk(annotation, f"{key}.")
-                continue
-            default = (
-                "required"
-                if field.is_required()
-                else f"`{field.get_default(call_default_factory=True)!s}`"
-            )
-            rows.append(f"| `{key}` | {default} | {field.description} |")
-
-    walk(EdgeConfig, "")
-    return "\n".join(rows) + "\n"
-
-
-if __name__ == "__main__":
-    print(config_reference(), end="")
