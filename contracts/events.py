@@ -62,6 +62,13 @@ UnitFloat = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)
 Coord = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 CapturedAt = Annotated[datetime, BeforeValidator(_to_utc_millis)]
 Gender = Literal["male", "female"]
+EventId = Annotated[
+    str,
+    StringConstraints(
+        strict=True,
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+    ),
+]
 
 
 class _WireModel(BaseModel):
@@ -157,6 +164,11 @@ class PersonDetections(_Event):
     )
     people_count: NonNegInt64 = Field(description="Number of people counted in the frame.")
     detections: list[Detection] = Field(description="Person detections in the frame.")
+    event_id: EventId | None = Field(
+        default=None,
+        description="Optional: a random UUID (v4) per event; consumers drop repeats by it "
+        "(delivery is at least once).",
+    )
     model: ModelInfo | None = Field(default=None, description="Optional: the detection model.")
     schema_: Literal["person_detections/v1"] | None = Field(
         default=None,
@@ -182,6 +194,11 @@ class GenderClassification(_Event):
     )
     gender: Gender = Field(description="Predicted gender class: 'male' or 'female'.")
     confidence: UnitFloat = Field(description="Classifier confidence in the prediction, 0..1.")
+    event_id: EventId | None = Field(
+        default=None,
+        description="Optional: a random UUID (v4) per event; consumers drop repeats by it "
+        "(delivery is at least once).",
+    )
     model: ModelInfo | None = Field(default=None, description="Optional: the classification model.")
     schema_: Literal["gender_classifications/v1"] | None = Field(
         default=None,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from contracts.events import (
     Detection,
     GenderClassification,
@@ -25,8 +27,9 @@ def _unit(value: float) -> float:
 class EventBuilder:
     """Makes ``person_detections/v1`` and ``gender_classifications/v1`` events for one camera.
 
-    Every event is a validated pydantic contract model (so it cannot carry image data) and
-    names the model that produced it.
+    Every event is a validated pydantic contract model (so it cannot carry image data), names
+    the model that produced it, and has a fresh random ``event_id`` (consumers drop repeats of
+    at-least-once delivery by it).
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class EventBuilder:
             captured_at=frame.captured_at,
             people_count=count,
             detections=detections,
+            event_id=str(uuid.uuid4()),
             model=self._person_model,
             schema=PersonDetections.SCHEMA,
         )
@@ -76,6 +80,7 @@ class EventBuilder:
             track_id=None if track_id == UNTRACKED else int(track_id),
             gender=result.gender,
             confidence=_unit(result.confidence),
+            event_id=str(uuid.uuid4()),
             model=self._gender_model,
             schema=GenderClassification.SCHEMA,
         )

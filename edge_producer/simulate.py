@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -68,11 +69,13 @@ class _Sink:
         late_by_s: float,
     ) -> None:
         self.rng, self.kinds = rng, kinds
+        self.ids = random.Random(rng.random())  # event ids without disturbing the stream's draws
         self.malformed_rate, self.late_rate, self.late_by_s = malformed_rate, late_rate, late_by_s
         self.timed: list[tuple[float, str, str]] = []
         self.stream = Stream()
 
     def add(self, t: float, jitter_s: float, event: dict) -> None:
+        event["event_id"] = str(uuid.UUID(int=self.ids.getrandbits(128), version=4))
         camera = event["camera_id"]
         arrival = t + self.rng.uniform(0, jitter_s)
         if self.late_rate and self.rng.random() < self.late_rate:

@@ -6,6 +6,7 @@ import ast
 import copy
 import json
 import sys
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -361,6 +362,10 @@ PD_BAD = {
     "embedding_in_detection": _with_detection(embedding=[0.1, 0.2, 0.3]),
     "crop_in_detection": _with_detection(crop="iVBORw0KGgo="),
     "not_an_object": [PD_EXAMPLE],
+    "event_id_upper_case": _with(PD_EXAMPLE, event_id=str(uuid.uuid4()).upper()),
+    "event_id_version_1": _with(PD_EXAMPLE, event_id=str(uuid.uuid1())),
+    "event_id_no_dashes": _with(PD_EXAMPLE, event_id=uuid.uuid4().hex),
+    "event_id_int": _with(PD_EXAMPLE, event_id=uuid.uuid4().int),
 }
 
 
@@ -383,7 +388,21 @@ GC_BAD = {
     "crop": _with(GC_EXAMPLE, crop="iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"),
     "face_embedding": _with(GC_EXAMPLE, embedding=[0.1] * 8),
     "model_extra_key": _with(GC_EXAMPLE, model={"name": "g", "version": "1", "png": "x"}),
+    "event_id_braces": _with(GC_EXAMPLE, event_id="{" + str(uuid.uuid4()) + "}"),
 }
+
+
+@pytest.mark.parametrize("kind", ["pd", "gc"])
+def test_event_id_is_optional_and_a_uuid4(kind: str) -> None:
+    """Old events (no event_id) stay valid; a fresh uuid4 passes schema and model alike."""
+    example = PD_EXAMPLE if kind == "pd" else GC_EXAMPLE
+    model = PersonDetections if kind == "pd" else GenderClassification
+    validate = validate_person_detections if kind == "pd" else validate_gender_classification
+    assert "event_id" not in example
+    for event_id in (str(uuid.uuid4()) for _ in range(50)):
+        data = _with(example, event_id=event_id)
+        validate(data)
+        assert model.model_validate(data).event_id == event_id
 
 
 @pytest.mark.parametrize("case", sorted(GC_BAD))
