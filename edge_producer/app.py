@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +15,15 @@ from contracts.events import GenderClassification, PersonDetections
 from edge_producer.build import build_pipeline
 from edge_producer.config import EdgeConfig, load_config
 from edge_producer.errors import EdgeError
+from edge_producer.frames import Frame
+from edge_producer.health import Health
 from edge_producer.pipelines import Pipeline
 from edge_producer.preview import Preview
-from edge_producer.senders import JsonlSender, MessageSender
+from edge_producer.report import RunReport
+from edge_producer.senders import MessageSender
+from edge_producer.senders.build import build_senders
 from edge_producer.sources import open_source
-from edge_producer.timing import StageTimer
+from edge_producer.sources.processing import paced
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +51,6 @@ def edge_config(config_path: str | Path | None = None, **overrides: Any) -> Edge
     return EdgeConfig.model_validate(base)
 
 
-@dataclass
-class RunReport:
-    """What a run did."""
-
-    frames: int = 0
-    person_events: int = 0
-    gender_events: int = 0
-    failed_frames: int = 0
-    seconds: float = 0.0
-    timer: StageTimer = field(default_factory=StageTimer)
-
-    def summary(self) -> str:
-        fps = self.frames / self.seconds if self.seconds else 0.0
-        return (
-            f"{self.frames} frames in {self.seconds:.1f} s ({fps:.1f} fps): "
-            f"{self.person_events} person_detections, {self.gender_events} "
-            f"gender_classifications events; {self.failed_frames} frames failed\n"
-            f"stages: {self.timer.summary()}"
-        )
-
-
 def run_with_progress(config: EdgeConfig) -> RunReport:
     """:func:`run` with a progress bar on standard error (frames processed and their rate)."""
     from tqdm import tqdm
@@ -85,48 +68,69 @@ def run(
 ) -> RunReport:
     """Run the configured pipeline over the source until it ends (or Ctrl-C).
 
-    Events go to every sender in ``senders`` and, when ``config.output_file`` is set, to a
-    JSONL file. A frame whose processing fails is logged and skipped; more than
-    :data:`MAX_FAILED_FRAMES` failures in a row stop the run with :class:`EdgeError`.
+    Events go to every sender in ``senders`` and to the configured ones (``config.senders``,
+    ``config.output_file``), which this run builds and closes: a broker sender's events that
+    are still unconfirmed at the end stay in its spool for the next start. Health counters
+    are logged and served as configured (``config.health``). A frame whose processing fails
+    is logged and skipped; more than :data:`MAX_FAILED_FRAMES` failures in a row stop the run
+    with :class:`EdgeError`.
     """
     pipeline = pipeline or build_pipeline(config)
-    owned: list[MessageSender] = [JsonlSender(config.output_file)] if config.output_file else []
-    targets = [*senders, *owned]
-    preview = Preview(config.preview) if config.preview else None
     report = RunReport(timer=pipeline.timer)
+    with ExitStack() as stack:
+        owned = build_senders(config)
+        for sender in owned:
+            stack.callback(sender.close)
+        targets = [*senders, *owned]
+        health = stack.enter_context(Health(config.health, report, targets))
+        health.start()
+        preview = Preview(config.preview) if config.preview else None
+        if preview:
+            stack.callback(preview.close)
+        source = stack.enter_context(open_source(config.source))
+        frames = paced(source) if config.source.realtime else source
+        _loop(pipeline, frames, targets, report, preview, on_frame)
+        for sender in targets:
+            sender.flush()
+        log.info("edge: %s", health.line())
+    return report
+
+
+def _loop(
+    pipeline: Pipeline,
+    frames: Iterable[Frame],
+    targets: Sequence[MessageSender],
+    report: RunReport,
+    preview: Preview | None,
+    on_frame: Callable[[int], None] | None,
+) -> None:
     failures = 0
     start = time.perf_counter()
     try:
-        with open_source(config.source) as source:
-            for frame in source:
-                try:
-                    events = pipeline.process(frame)
-                except (ValueError, RuntimeError, cv2.error) as exc:
-                    failures += 1
-                    report.failed_frames += 1
-                    log.error("frame %d failed: %s", frame.frame_id, exc)
-                    if failures > MAX_FAILED_FRAMES:
-                        raise EdgeError(f"{failures} frames in a row failed; last: {exc}") from exc
-                    continue
-                failures = 0
-                for event in events:
-                    for sender in targets:
-                        sender.send(event)
-                report.frames += 1
-                report.person_events += sum(isinstance(e, PersonDetections) for e in events)
-                report.gender_events += sum(isinstance(e, GenderClassification) for e in events)
-                if preview:
-                    preview.write(frame, events)
-                if on_frame:
-                    on_frame(report.frames)
+        for frame in frames:
+            report.frames_read = frame.frame_id + 1
+            try:
+                events = pipeline.process(frame)
+            except (ValueError, RuntimeError, cv2.error) as exc:
+                failures += 1
+                report.failed_frames += 1
+                log.error("frame %d failed: %s", frame.frame_id, exc)
+                if failures > MAX_FAILED_FRAMES:
+                    raise EdgeError(f"{failures} frames in a row failed; last: {exc}") from exc
+                continue
+            failures = 0
+            for event in events:
+                for sender in targets:
+                    sender.send(event)
+            report.frames += 1
+            report.person_events += sum(isinstance(e, PersonDetections) for e in events)
+            report.gender_events += sum(isinstance(e, GenderClassification) for e in events)
+            if preview:
+                preview.write(frame, events)
+            if on_frame:
+                on_frame(report.frames)
+            report.seconds = time.perf_counter() - start
     except KeyboardInterrupt:
         log.warning("interrupted: stopping after %d frames", report.frames)
     finally:
         report.seconds = time.perf_counter() - start
-        for sender in targets:
-            sender.flush()
-        for sender in owned:
-            sender.close()
-        if preview:
-            preview.close()
-    return report

@@ -42,6 +42,12 @@ class SourceConfig(Section):
     loop: bool = Field(
         default=False, description="File and folder sources: start again at the end."
     )
+    realtime: bool = Field(
+        default=False,
+        description="File and folder sources: hand each frame over no earlier than its "
+        "capture time's distance from the first frame, as a live camera would (demo, soak "
+        "tests). false: as fast as processing allows.",
+    )
     max_frames: int | None = Field(
         default=None, gt=0, description="Stop after this many processed frames."
     )

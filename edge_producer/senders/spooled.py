@@ -36,18 +36,22 @@ class SpooledSender(MessageSender):
         spool: Spool,
         broker: Broker,
         *,
+        name: str = "broker",
         topics: dict[str, str] | None = None,
         batch: int = 500,
         max_backoff_s: float = 30.0,
     ) -> None:
-        """`topics`: contract topic -> the topic to use instead (default: the contract's)."""
+        """`name`: in logs and metrics; `topics`: contract topic -> the topic to use instead
+        (default: the contract's)."""
+        self.name = name
         self.spool = spool
         self.topics = topics or {}
         self.broker = broker
         self.batch = batch
         self.max_backoff_s = max_backoff_s
-        self.sent = 0
-        self.send_errors = 0
+        self.spooled = 0  # events appended (refused ones not counted: see spool.dropped)
+        self.sent = 0  # confirmed by the broker
+        self.send_errors = 0  # failed round trips (each retried)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._idle = threading.Event()
@@ -57,7 +61,8 @@ class SpooledSender(MessageSender):
     def send(self, event: Event) -> None:
         self._idle.clear()
         topic = self.topics.get(event.TOPIC, event.TOPIC)
-        self.spool.append(topic, event.camera_id, event.to_json().encode())
+        if self.spool.append(topic, event.camera_id, event.to_json().encode()) is not None:
+            self.spooled += 1
         self._wake.set()
 
     def flush(self, timeout_s: float = 60.0) -> bool:
@@ -91,7 +96,9 @@ class SpooledSender(MessageSender):
                 confirmed = self.broker.publish(entries)
             except Exception as exc:  # the broker is down: keep everything, retry later
                 self.send_errors += 1
-                log.warning("broker unavailable (%s); %d events spooled", exc, self.spool.depth)
+                log.warning(
+                    "%s unavailable (%s); %d events spooled", self.name, exc, self.spool.depth
+                )
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff_s)
                 continue

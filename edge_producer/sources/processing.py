@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 import cv2
 import numpy as np
+
+from edge_producer.frames import Frame
 
 SKIP_TOLERANCE_S = 0.001
 """Timestamps are rounded (to microseconds here, to milliseconds by some containers): frames
@@ -42,3 +46,15 @@ def resize(image: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
     shrinking = size[0] * size[1] < image.shape[0] * image.shape[1]
     interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
     return cv2.resize(image, size, interpolation=interpolation)
+
+
+def paced(frames: Iterable[Frame]) -> Iterator[Frame]:
+    """The frames, each delivered no earlier than its capture-time offset from the first
+    (wall clock): a file played as a live camera."""
+    first: tuple[datetime, float] | None = None
+    for frame in frames:
+        if first is None:
+            first = (frame.captured_at, time.monotonic())
+        due = first[1] + (frame.captured_at - first[0]).total_seconds()
+        time.sleep(max(0.0, due - time.monotonic()))
+        yield frame
