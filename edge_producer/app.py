@@ -13,6 +13,7 @@ import cv2
 
 from contracts.events import GenderClassification, PersonDetections
 from edge_producer.build import build_pipeline
+from edge_producer.capture import ClipRecorder, build_capture
 from edge_producer.config import EdgeConfig, load_config
 from edge_producer.errors import EdgeError
 from edge_producer.frames import Frame
@@ -71,7 +72,8 @@ def run(
     Events go to every sender in ``senders`` and to the configured ones (``config.senders``,
     ``config.output_file``), which this run builds and closes: a broker sender's events that
     are still unconfirmed at the end stay in its spool for the next start. Health counters
-    are logged and served as configured (``config.health``). A frame whose processing fails
+    are logged and served as configured (``config.health``), and clips recorded when
+    ``config.capture`` is on (privacy-filtered first). A frame whose processing fails
     is logged and skipped; more than :data:`MAX_FAILED_FRAMES` failures in a row stop the run
     with :class:`EdgeError`.
     """
@@ -84,12 +86,15 @@ def run(
         targets = [*senders, *owned]
         health = stack.enter_context(Health(config.health, report, targets))
         health.start()
-        preview = Preview(config.preview) if config.preview else None
-        if preview:
-            stack.callback(preview.close)
+        # after the senders: a frame reaches the disk only through the privacy filter
+        recorders = [
+            stack.enter_context(r)
+            for r in (Preview(config.preview) if config.preview else None, build_capture(config))
+            if r is not None
+        ]
         source = stack.enter_context(open_source(config.source))
         frames = paced(source) if config.source.realtime else source
-        _loop(pipeline, frames, targets, report, preview, on_frame)
+        _loop(pipeline, frames, targets, report, recorders, on_frame)
         for sender in targets:
             sender.flush()
         log.info("edge: %s", health.line())
@@ -101,7 +106,7 @@ def _loop(
     frames: Iterable[Frame],
     targets: Sequence[MessageSender],
     report: RunReport,
-    preview: Preview | None,
+    recorders: Sequence[Preview | ClipRecorder],
     on_frame: Callable[[int], None] | None,
 ) -> None:
     failures = 0
@@ -125,8 +130,8 @@ def _loop(
             report.frames += 1
             report.person_events += sum(isinstance(e, PersonDetections) for e in events)
             report.gender_events += sum(isinstance(e, GenderClassification) for e in events)
-            if preview:
-                preview.write(frame, events)
+            for recorder in recorders:
+                recorder.write(frame, events)
             if on_frame:
                 on_frame(report.frames)
             report.seconds = time.perf_counter() - start

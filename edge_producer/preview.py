@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from contracts.events import Event, GenderClassification, PersonDetections
+from edge_producer.closing import Closing
 from edge_producer.frames import Frame
 
 VIDEO_SUFFIXES = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "mp4v"}
@@ -54,7 +55,7 @@ def annotate(frame: Frame, events: list[Event]) -> np.ndarray:
     return image
 
 
-class Preview:
+class Preview(Closing):
     """Writes annotated frames: PNG files into a folder, or one video when the path ends in
     .mp4, .avi or .mkv."""
 

@@ -109,6 +109,11 @@ class RabbitMQSenderConfig(Section):
     )
     tls: bool = Field(default=False, description="Connect with TLS.")
     ssl_cafile: Path | None = Field(default=None, description="TLS: CA bundle to trust (PEM).")
+    topics: dict[str, str] = Field(
+        default_factory=dict,
+        description="Contract topic -> name to use instead in routing keys and queue names. "
+        "Default: the contract's.",
+    )
     exchange: str = Field(
         default="ivica.events",
         description="The durable topic exchange. The routing key is <topic>.<camera_id>, "
@@ -116,7 +121,7 @@ class RabbitMQSenderConfig(Section):
     )
     queues: bool = Field(
         default=True,
-        description="Declare one durable queue per event type, named like its Kafka topic and "
+        description="Declare one durable queue per event type, named like its topic and "
         "bound to <topic>.#, so no event is lost before a consumer exists.",
     )
     timeout_s: float = Field(

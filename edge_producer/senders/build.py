@@ -6,6 +6,7 @@ from edge_producer.config import (
     EdgeConfig,
     JsonlSenderConfig,
     KafkaSenderConfig,
+    RabbitMQSenderConfig,
     SenderConfig,
     SpoolConfig,
     resolve_secret,
@@ -33,7 +34,9 @@ def kafka_client_settings(c: KafkaSenderConfig) -> dict[str, object]:
     return {k: v for k, v in settings.items() if v is not None}
 
 
-def spooled(sender: SenderConfig, broker: Broker, spool: SpoolConfig) -> SpooledSender:
+def spooled(
+    sender: KafkaSenderConfig | RabbitMQSenderConfig, broker: Broker, spool: SpoolConfig
+) -> SpooledSender:
     return SpooledSender(
         Spool(
             spool.dir / f"{sender.name}.db",
@@ -44,7 +47,7 @@ def spooled(sender: SenderConfig, broker: Broker, spool: SpoolConfig) -> Spooled
         ),
         broker,
         name=sender.name,
-        topics=getattr(sender, "topics", None),
+        topics=sender.topics,
         batch=spool.batch,
         max_backoff_s=spool.max_backoff_s,
     )

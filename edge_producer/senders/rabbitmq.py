@@ -64,7 +64,7 @@ class RabbitMQBroker(Broker):
         channel = self._connection.channel()
         channel.exchange_declare(self.config.exchange, exchange_type="topic", durable=True)
         if self.config.queues:
-            for topic in RAW_TOPICS:
+            for topic in (self.config.topics.get(t, t) for t in RAW_TOPICS):
                 channel.queue_declare(topic, durable=True)
                 channel.queue_bind(topic, self.config.exchange, routing_key=f"{topic}.#")
         channel.confirm_delivery()

@@ -1,0 +1,174 @@
+"""The edge's delivery path against a plain Kafka producer, side by side in one run.
+
+    .venv/bin/python -m bench.edge_delivery [--events 20000] [--rounds 3] [--rate 50 --rate 1000]
+        [--keep-kafka]
+
+- **throughput**: the same contract events (three people a frame, an event_id each) go to
+  Kafka once through `SpooledSender` (every event committed to the SQLite spool, a drainer
+  thread sending batches and removing what Kafka confirmed) and once through kafka-python
+  alone with the same producer settings (acks=all, idempotent, gzip, linger 20 ms). Each
+  side's time runs from the first send to the last confirmation. Rounds alternate the order;
+  the ratio is spooled / plain, medians of the rounds.
+- **drain**: a backlog of 60 s of events at each `--rate` (events per second of one edge) is
+  spooled while no broker is reachable, then a sender starts against Kafka: the seconds until
+  the spool is empty.
+
+Runs its own Kafka (`state/bench-stack`, port 24092), the broker of bench/jobs_throughput.py;
+nothing else of the stack is needed. It prints figures and ratios and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kafka import KafkaProducer
+from kafka.admin import KafkaAdminClient, NewTopic
+
+from bench.jobs_throughput import BENCH_STACK
+from bench.machine import machine
+from contracts.events import Detection, PersonDetections
+from edge_producer.senders.kafka import KafkaBroker
+from edge_producer.senders.spooled import SpooledSender
+from edge_producer.spool import Spool
+from infra.config import StackConfig
+from infra.fetch import fetch
+from infra.services.kafka import Kafka
+
+T0 = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+
+
+def events(n: int, cameras: int = 4) -> list[PersonDetections]:
+    people = [
+        Detection(track_id=k, bbox=(10.0 * k, 20.0, 10.0 * k + 60.5, 180.25), score=0.87)
+        for k in range(3)
+    ]
+    return [
+        PersonDetections(
+            site_id="site-bench", camera_id=f"cam-{i % cameras}", frame_id=i // cameras,
+            captured_at=T0 + timedelta(milliseconds=100 * (i // cameras)), people_count=3,
+            detections=people, event_id=str(uuid.uuid4()), schema="person_detections/v1",
+        )
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def new_topic(admin: KafkaAdminClient, hint: str) -> str:
+    name = f"bench.edge.{hint}.{uuid.uuid4().hex[:8]}"
+    admin.create_topics([NewTopic(name, 1, 1)])
+    return name
+
+
+def plain(bootstrap: str, topic: str, batch: list[PersonDetections]) -> float:
+    """kafka-python alone, with KafkaBroker's settings: events per second."""
+    producer = KafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True,
+        compression_type="gzip", linger_ms=20,
+    )  # fmt: skip
+    producer.send(topic, key=b"warm-up", value=b"{}").get(timeout=30)
+    start = time.perf_counter()
+    for e in batch:
+        producer.send(topic, key=e.camera_id.encode(), value=e.to_json().encode())
+    producer.flush()
+    seconds = time.perf_counter() - start
+    producer.close()
+    return len(batch) / seconds
+
+
+def spooled(bootstrap: str, topic: str, batch: list[PersonDetections], spool_dir: Path) -> float:
+    """The edge's path: spool first, then the drainer; events per second until all confirmed."""
+    path = spool_dir / f"{uuid.uuid4().hex}.db"
+    sender = SpooledSender(
+        Spool(path), KafkaBroker(bootstrap), topics={PersonDetections.TOPIC: topic}
+    )
+    sender.broker.publish([])  # connect before the clock starts, as the plain side does
+    start = time.perf_counter()
+    for e in batch:
+        sender.send(e)
+    if not sender.flush(timeout_s=600):
+        raise RuntimeError("the spool did not drain in 600 s")
+    seconds = time.perf_counter() - start
+    sender.close()
+    return len(batch) / seconds
+
+
+def drain(bootstrap: str, topic: str, backlog: list[PersonDetections], spool_dir: Path) -> float:
+    """Seconds to empty a spool that filled while no broker was reachable."""
+    spool = Spool(spool_dir / f"backlog-{uuid.uuid4().hex}.db")
+    for e in backlog:
+        spool.append(topic, e.camera_id, e.to_json().encode())
+    start = time.perf_counter()
+    sender = SpooledSender(spool, KafkaBroker(bootstrap))
+    if not sender.flush(timeout_s=600):
+        raise RuntimeError("the backlog did not drain in 600 s")
+    seconds = time.perf_counter() - start
+    sender.close()
+    return seconds
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="bench.edge_delivery", description=__doc__.split("\n")[0])
+    p.add_argument("--events", type=int, default=20_000, help="events per side and round")
+    p.add_argument("--rounds", type=int, default=3, help="rounds (order alternates)")
+    p.add_argument(
+        "--rate", type=float, action="append", help="backlog rates, events/s (default 50, 1000)"
+    )
+    p.add_argument("--keep-kafka", action="store_true", help="leave the bench Kafka running")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    cfg = StackConfig.model_validate(BENCH_STACK)
+    fetch()
+    kafka = Kafka(cfg)
+    print(f"machine: {machine()}", flush=True)
+    print(f"bench Kafka at {cfg.kafka_bootstrap} ...", flush=True)
+    kafka.start()
+    admin = KafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap)
+    batch = events(args.events)
+    plain_rates: list[float] = []
+    spool_rates: list[float] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="ivica-bench-spool-") as tmp:
+            for r in range(args.rounds):
+                sides = [("plain", plain_rates), ("spooled", spool_rates)]
+                for name, rates in sides if r % 2 == 0 else sides[::-1]:
+                    topic = new_topic(admin, name)
+                    if name == "plain":
+                        rate = plain(cfg.kafka_bootstrap, topic, batch)
+                    else:
+                        rate = spooled(cfg.kafka_bootstrap, topic, batch, Path(tmp))
+                    rates.append(rate)
+                    print(f"  round {r + 1} {name:<8} {rate:>9,.0f} ev/s", flush=True)
+            p, s = statistics.median(plain_rates), statistics.median(spool_rates)
+            per_round = ", ".join(
+                f"{a / b:.2f}" for a, b in zip(spool_rates, plain_rates, strict=True)
+            )
+            print(f"plain kafka-python : {p:>9,.0f} ev/s (median of {args.rounds})")
+            print(f"spool + Kafka      : {s:>9,.0f} ev/s (median of {args.rounds})")
+            print(f"ratio spooled/plain: {s / p:.2f}x (rounds: {per_round})")
+            for rate in args.rate or [50.0, 1000.0]:
+                n = round(rate * 60)
+                seconds = drain(
+                    cfg.kafka_bootstrap, new_topic(admin, "drain"), events(n), Path(tmp)
+                )
+                print(
+                    f"drain of a 60 s backlog at {rate:,.0f} ev/s ({n:,} events): "
+                    f"{seconds:.2f} s ({n / seconds:,.0f} ev/s)",
+                    flush=True,
+                )
+    finally:
+        admin.close()
+        if not args.keep_kafka:
+            kafka.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

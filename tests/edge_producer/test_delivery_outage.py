@@ -1,0 +1,219 @@
+"""`ivica edge run` on a real clip, delivering to a real broker that goes away mid-run.
+
+Each run also writes its events to a JSONL file, configured after the broker sender: a line
+there means the event was in the spool (tests/edge_producer/test_spool.py shows the spool keeps
+what was appended across kill -9). Afterwards every event of every JSONL file must be in the
+broker (event ids at least once), in the camera's capture order.
+
+1. The broker stops for 60 s in the middle of a run: the pipeline keeps going (frames
+   processed during the outage, spool growing, /healthz 503 once the backlog is old enough),
+   and after the broker is back the backlog drains before the run ends.
+2. The producer is killed with SIGKILL while the broker is down and events are spooled; the
+   broker comes back; a new run on the same spool sends the backlog, then its own events.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from contracts import topics
+from infra.services.kafka import Kafka
+
+pytestmark = pytest.mark.integration
+
+CLIP = (
+    Path(__file__).resolve().parents[3]
+    / "shared"
+    / "media"
+    / ("intel_face_demographics_walking_480x270.mp4")
+)
+FPS = 4  # processed frames per second of the paced clip: light on two shared cores
+OUTAGE_S = 60
+
+
+@dataclass
+class Broker:
+    """The broker under test: the sender entry of the edge config, and its outage switches."""
+
+    sender: dict
+    stop: Callable[[], None]
+    start: Callable[[], None]
+    read: Callable[[int], list[dict]]  # every event delivered, in delivery order (>= n)
+
+
+@pytest.fixture
+def kafka_broker(kafka, stack_config) -> Broker:
+    person, gender = kafka.topic("person"), kafka.topic("gender")
+    service = Kafka(stack_config)
+
+    def read(n: int) -> list[dict]:
+        got = kafka.read(person, expect=1, timeout_s=30, settle_s=2)
+        got += kafka.read(gender, expect=1, timeout_s=30, settle_s=2)
+        assert len(got) >= n, f"{len(got)} events in Kafka, {n} produced"
+        return got
+
+    return Broker(
+        sender={
+            "kind": "kafka",
+            "bootstrap": stack_config.kafka_bootstrap,
+            "topics": {topics.PERSON_DETECTIONS: person, topics.GENDER_CLASSIFICATIONS: gender},
+            "timeout_s": 5,
+        },
+        stop=service.stop,
+        start=service.start,
+        read=read,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Edge:
+    """One `ivica edge run` process with its config, JSONL record and metrics port."""
+
+    def __init__(self, tmp: Path, name: str, broker: Broker, frames: int) -> None:
+        self.events_file = tmp / f"{name}.jsonl"
+        self.port = free_port()
+        config = {
+            "camera_id": "cam-outage",
+            "site_id": "site-outage",
+            "pipeline": "all",
+            "source": {
+                "uri": str(CLIP), "loop": True, "realtime": True, "target_fps": FPS,
+                "max_frames": frames,
+            },
+            "senders": [broker.sender, {"kind": "jsonl", "path": str(self.events_file)}],
+            "spool": {"dir": str(tmp / "spool"), "max_backoff_s": 2},
+            "health": {
+                "log_interval_s": 5, "metrics_port": self.port, "spool_growth_unhealthy_s": 15,
+            },
+        }  # fmt: skip
+        path = tmp / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(config))
+        self.log = open(tmp / f"{name}.log", "w")  # noqa: SIM115 - closed in wait()
+        ivica = Path(sys.executable).with_name("ivica")
+        self.proc = subprocess.Popen(
+            [str(ivica), "edge", "run", "--config", str(path)],
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )  # fmt: skip
+
+    def metrics(self) -> dict[str, float]:
+        """Unlabelled samples and those of the broker sender, by name."""
+        url = f"http://127.0.0.1:{self.port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            text = resp.read().decode()
+        return {
+            s.name: s.value
+            for family in text_string_to_metric_families(text)
+            for s in family.samples
+            if set(s.labels) <= {"sender"}  # one broker sender per run
+        }
+
+    def healthz(self) -> int:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5) as r:
+                return r.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    def until(self, what: str, check: Callable[[dict[str, float]], bool], timeout_s: float):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"the edge exited early; see {self.log.name}"
+            try:
+                metrics = self.metrics()
+            except OSError:
+                metrics = {}  # the metrics server is not up yet
+            if metrics and check(metrics):
+                return metrics
+            time.sleep(0.5)
+        raise AssertionError(f"timed out waiting for {what}; see {self.log.name}")
+
+    def wait(self, timeout_s: float) -> int:
+        try:
+            return self.proc.wait(timeout=timeout_s)
+        finally:
+            self.log.close()
+
+    def kill(self) -> None:
+        self.proc.send_signal(signal.SIGKILL)
+        self.wait(30)
+
+    def produced(self) -> list[dict]:
+        return [json.loads(line) for line in self.events_file.read_text().splitlines()]
+
+
+def check_delivered(broker: Broker, runs: list[Edge]) -> None:
+    """Every event the runs spooled is in the broker, and the camera's order holds."""
+    produced = [e for run in runs for e in run.produced()]
+    got = broker.read(len(produced))
+    delivered = {e["event_id"] for e in got}
+    missing = [e for e in produced if e["event_id"] not in delivered]
+    assert not missing, f"{len(missing)} of {len(produced)} events never arrived: {missing[:3]}"
+    for kind in ("detections", "track_id"):  # person_detections, gender_classifications
+        first_seen = list(dict.fromkeys(e["event_id"] for e in got if kind in e))
+        at = {e["event_id"]: e["captured_at"] for e in got}
+        times = [at[i] for i in first_seen]
+        assert times == sorted(times), f"{kind}: capture order broken on the way"
+
+
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("broker_fixture", ["kafka_broker"])
+def test_broker_outage_and_kill_9(broker_fixture, request, tmp_path):
+    broker: Broker = request.getfixturevalue(broker_fixture)
+
+    # 1. A 60 s outage in the middle of a run of about 60 + 75 s.
+    run = Edge(tmp_path, "run1", broker, frames=FPS * (OUTAGE_S + 75))
+    run.until("events sent", lambda m: m["ivica_edge_events_sent_total"] >= 20, 120)
+    broker.stop()
+    back_at = time.monotonic() + OUTAGE_S
+    try:
+        before = run.metrics()
+        run.until(
+            "the health check to fail",
+            lambda m: m["ivica_edge_healthy"] == 0 and m["ivica_edge_spool_depth"] >= 20,
+            OUTAGE_S,
+        )
+        assert run.healthz() == 503
+        time.sleep(max(0.0, back_at - time.monotonic()))
+        during = run.metrics()
+    finally:
+        broker.start()
+    assert during["ivica_edge_frames_processed_total"] > before["ivica_edge_frames_processed_total"]
+    assert during["ivica_edge_send_errors_total"] >= 1
+    after = run.until("the backlog to drain", lambda m: m["ivica_edge_spool_depth"] == 0, 120)
+    assert run.healthz() == 200
+    assert after["ivica_edge_events_sent_total"] >= during["ivica_edge_spool_depth"]
+    assert run.wait(180) == 0, f"see {run.log.name}"
+
+    # 2. kill -9 while the broker is down, then a new run on the same spool.
+    run2 = Edge(tmp_path, "run2", broker, frames=FPS * 300)
+    run2.until("events sent", lambda m: m["ivica_edge_events_sent_total"] >= 10, 120)
+    broker.stop()
+    try:
+        run2.until("events to pile up", lambda m: m["ivica_edge_spool_depth"] >= 20, 60)
+        run2.kill()
+    finally:
+        broker.start()
+    run3 = Edge(tmp_path, "run3", broker, frames=FPS * 10)
+    assert run3.wait(180) == 0, f"see {run3.log.name}"
+
+    check_delivered(broker, [run, run2, run3])
