@@ -17,7 +17,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -37,8 +37,11 @@ CREATE TABLE IF NOT EXISTS events (
   size INTEGER NOT NULL,
   spooled_at REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_spooled_at ON events (spooled_at);
+DROP INDEX IF EXISTS events_spooled_at;
 """
+INSERT = "INSERT INTO events (topic, key, payload, size, spooled_at) VALUES (?, ?, ?, ?, ?)"
+EXPIRE_EVERY_S = 1.0
+"""Expired events are looked for at most this often (by the append that comes next)."""
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,14 @@ class Spool(Closing):
         # the lock keeps their transactions apart.
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        # One process owns a spool: exclusive locking spares every commit the WAL's shared-
+        # memory locks (a second process opening the file waits for this one to close it).
+        self._db.execute("PRAGMA locking_mode=EXCLUSIVE")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
         self._db.executescript(SCHEMA)
         self._bytes = self._stored_bytes()
+        self._expired_at = -float("inf")
 
     # --- state -------------------------------------------------------------------------------
 
@@ -105,8 +112,8 @@ class Spool(Closing):
     def oldest_age_s(self) -> float:
         """Seconds since the oldest unconfirmed event was spooled (0 when empty)."""
         with self._lock:
-            first = self._db.execute("SELECT MIN(spooled_at) FROM events").fetchone()[0]
-        return 0.0 if first is None else max(0.0, self._clock() - first)
+            row = self._db.execute("SELECT spooled_at FROM events ORDER BY seq LIMIT 1").fetchone()
+        return 0.0 if row is None else max(0.0, self._clock() - row[0])
 
     # --- in and out --------------------------------------------------------------------------
 
@@ -122,6 +129,11 @@ class Spool(Closing):
 
     def _insert(self, topic: str, key: str, payload: bytes, now: float) -> int | None:
         size = len(payload)
+        if now - self._expired_at < EXPIRE_EVERY_S and self.bytes + size <= self.max_bytes:
+            # the common case, one statement in its own transaction: nothing to drop
+            cur = self._db.execute(INSERT, (topic, key, payload, size, now))
+            self._bytes += size
+            return cur.lastrowid
         self._db.execute("BEGIN IMMEDIATE")
         try:
             self._expire(now)
@@ -132,10 +144,7 @@ class Spool(Closing):
                 return None
             if excess > 0:
                 self._drop_oldest(excess)
-            cur = self._db.execute(
-                "INSERT INTO events (topic, key, payload, size, spooled_at) VALUES (?, ?, ?, ?, ?)",
-                (topic, key, payload, size, now),
-            )
+            cur = self._db.execute(INSERT, (topic, key, payload, size, now))
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
@@ -156,8 +165,10 @@ class Spool(Closing):
         """The broker confirmed these events: remove them."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
-            for seq in seqs:
-                self._delete("DELETE FROM events WHERE seq = ? RETURNING size", (seq,))
+            for first, last in _runs(sorted(seqs)):
+                self._delete(
+                    "DELETE FROM events WHERE seq BETWEEN ? AND ? RETURNING size", (first, last)
+                )
             self._db.execute("COMMIT")
 
     def _stored_bytes(self) -> int:
@@ -176,9 +187,19 @@ class Spool(Closing):
     # --- bounds ------------------------------------------------------------------------------
 
     def _expire(self, now: float) -> None:
-        n = self._delete(
-            "DELETE FROM events WHERE spooled_at < ? RETURNING size", (now - self.max_age_s,)
-        )
+        """Delete the events older than max_age_s, oldest first, in sequence order (the order
+        they were spooled in; no index on the time, which would cost every append)."""
+        self._expired_at = now
+        n = 0
+        while True:
+            chunk = self._delete(
+                "DELETE FROM events WHERE seq IN (SELECT seq FROM events ORDER BY seq LIMIT 1000)"
+                " AND spooled_at < ? RETURNING size",
+                (now - self.max_age_s,),
+            )
+            n += chunk
+            if chunk < 1000:
+                break
         if n:
             self.dropped.expired += n
             log.warning(
@@ -206,3 +227,17 @@ class Spool(Closing):
             "spool %s: dropped a new event, %s (%d dropped in all)",
             self.path, why, self.dropped.total,
         )  # fmt: skip
+
+
+def _runs(seqs: list[int]) -> Iterator[tuple[int, int]]:
+    """Sorted sequence numbers as (first, last) runs of consecutive numbers."""
+    start = prev = None
+    for seq in seqs:
+        if prev is not None and seq == prev + 1:
+            prev = seq
+            continue
+        if start is not None:
+            yield start, prev
+        start = prev = seq
+    if start is not None:
+        yield start, prev
