@@ -53,8 +53,15 @@ def edge_config(config_path: str | Path | None = None, **overrides: Any) -> Edge
 
 
 def run_with_progress(config: EdgeConfig) -> RunReport:
-    """:func:`run` with a progress bar on standard error (frames processed and their rate)."""
+    """:func:`run` with a progress bar and log lines on standard error. The broker clients'
+    own connection errors are left out: during an outage the senders log one line a retry."""
     from tqdm import tqdm
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    for noisy in ("kafka", "pika"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
     with tqdm(total=config.source.max_frames, unit="frame", desc="edge", leave=True) as bar:
         return run(config, on_frame=lambda _: bar.update())

@@ -50,6 +50,33 @@ class FlinkConfig(_Strict):
     )
 
 
+class RabbitMQConfig(_Strict):
+    """Optional (`ivica stack up --with rabbitmq`): Debian's rabbitmq-server, no plugins."""
+
+    port: int = Field(5672, description="AMQP listener port (loopback; user guest/guest).")
+    dist_port: int = Field(
+        25672, description="Erlang distribution port of the node (rabbitmqctl talks to it)."
+    )
+    epmd_port: int = Field(
+        24369,
+        description="Port of the stack's own Erlang port mapper (epmd), started and stopped "
+        "with the node; not the system's 4369, so stacks and a system RabbitMQ stay apart.",
+    )
+    node_name: str = Field(
+        "ivica",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Erlang node name (the node is NAME@localhost); its data is under "
+        "rabbitmq/mnesia/NAME@localhost, so renaming starts from an empty broker.",
+    )
+
+
+class S3Config(_Strict):
+    """Optional (`ivica stack up --with s3`): s3proxy with its filesystem backend."""
+
+    port: int = Field(9000, description="S3 API port (loopback).")
+    heap: str = Field("256m", description="JVM heap (-Xmx) of s3proxy.")
+
+
 class Timeouts(_Strict):
     start_s: float = Field(120, gt=0, description="Seconds to wait for a service to be ready.")
     stop_s: float = Field(30, gt=0, description="Seconds to wait for a service to stop.")
@@ -65,6 +92,12 @@ class StackConfig(_Strict):
     connect: ConnectConfig = Field(default_factory=ConnectConfig, description="Kafka Connect.")
     postgres: PostgresConfig = Field(default_factory=PostgresConfig, description="PostgreSQL.")
     flink: FlinkConfig = Field(default_factory=FlinkConfig, description="Flink cluster.")
+    rabbitmq: RabbitMQConfig = Field(
+        default_factory=RabbitMQConfig, description="RabbitMQ broker (optional service)."
+    )
+    s3: S3Config = Field(
+        default_factory=S3Config, description="S3-compatible object store (optional service)."
+    )
     timeouts: Timeouts = Field(default_factory=Timeouts, description="Readiness timeouts.")
 
     @property
@@ -82,6 +115,16 @@ class StackConfig(_Strict):
     @property
     def flink_rest_url(self) -> str:
         return f"http://{self.host}:{self.flink.rest_port}"
+
+    @property
+    def rabbitmq_url(self) -> str:
+        """AMQP URL of the optional RabbitMQ; no credentials: pika then uses guest/guest."""
+        return f"amqp://{self.host}:{self.rabbitmq.port}/%2F"
+
+    @property
+    def s3_endpoint(self) -> str:
+        """S3 endpoint URL of the optional s3proxy; keys: `S3(cfg).credentials()`."""
+        return f"http://{self.host}:{self.s3.port}"
 
     @property
     def flink_jobmanager(self) -> str:

@@ -36,11 +36,18 @@ def check_java(minimum: int = 17) -> None:
         raise StackError(f"Java {minimum}+ is required, found: {out.splitlines()[:1]}")
 
 
+def stamp_text() -> str:
+    """What infra/lib was fetched from: the versions, the pom, the functions' sources.
+    Any change re-runs Maven on the next `ivica stack up`."""
+    stamp = "\n".join(f"{k}={v}" for k, v in sorted(maven_properties().items()))
+    stamp += f"\npom={hashlib.sha256(POM.read_bytes()).hexdigest()}"
+    return stamp + f"\nudf.sources={udf_digest()}"
+
+
 def fetch(force: bool = False) -> bool:
     """Copy the JARs into infra/lib; returns False when they were already there."""
     props = maven_properties()
-    stamp = "\n".join(f"{k}={v}" for k, v in sorted(props.items()))
-    stamp += f"\nudf.sources={udf_digest()}"
+    stamp = stamp_text()
     if not force and STAMP.exists() and STAMP.read_text() == stamp:
         return False
     check_java()
@@ -48,7 +55,7 @@ def fetch(force: bool = False) -> bool:
     common = ["-q", "-B", f"-Divica.lib={LIB_DIR}", *(f"-D{k}={v}" for k, v in props.items())]
     # No JAR of an older version stays; Maven's unpack markers go too, or it skips the unpack.
     for stale in (
-        *(LIB_DIR / d for d in ("kafka", "flink", "connect-plugins")),
+        *(LIB_DIR / d for d in ("kafka", "flink", "connect-plugins", "s3proxy")),
         POM.parent / "target",
         UDF_POM.parent / "target",
     ):

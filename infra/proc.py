@@ -75,6 +75,27 @@ def pid_alive(pid: int) -> bool:
     return state != "Z"
 
 
+# Set to a service's directory in the environment of the processes it spawns (RabbitMQ, S3).
+SERVICE_DIR_ENV = "IVICA_SERVICE_DIR"
+
+
+def pids_with_env(name: str, value: str) -> list[int]:
+    """Live processes whose environment holds NAME=VALUE exactly: finds what a service's
+    processes started in turn (Erlang's helpers, say), which no pid file names."""
+    needle = f"{name}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        if needle in env and pid_alive(int(entry.name)):
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def spawn(cmd: list[str], log: Path, pidfile: Path, env: dict[str, str] | None = None) -> int:
     """Start `cmd` in its own session, output appended to `log`; returns the pid."""
     log.parent.mkdir(parents=True, exist_ok=True)

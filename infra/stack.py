@@ -1,10 +1,13 @@
 """`ivica stack up | down | status`: the local stack without Docker.
 
-Start order is Kafka, PostgreSQL, Kafka Connect (needs Kafka), Flink; stop is the reverse.
+Start order is Kafka, PostgreSQL, Kafka Connect (needs Kafka), Flink, then the optional
+services asked for with `up --with` (RabbitMQ, S3); stop is the reverse. `down` and `status`
+cover the optional services too, whether or not they run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from infra.config import StackConfig
@@ -15,8 +18,12 @@ from infra.services.connect import Connect
 from infra.services.flink import Flink
 from infra.services.kafka import Kafka
 from infra.services.postgres import Postgres
+from infra.services.rabbitmq import RabbitMQ
+from infra.services.s3 import S3
 
 SERVICE_TYPES: tuple[type[Service], ...] = (Kafka, Postgres, Connect, Flink)
+# Started only when named (`ivica stack up --with rabbitmq,s3`), in this order.
+OPTIONAL_SERVICE_TYPES: dict[str, type[Service]] = {"rabbitmq": RabbitMQ, "s3": S3}
 
 
 @dataclass(frozen=True)
@@ -25,19 +32,46 @@ class ServiceStatus:
     address: str
     running: bool
     healthy: bool
+    optional: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Healthy, or an optional service that was not asked for."""
+        return self.healthy or (self.optional and not self.running)
 
 
-def services(cfg: StackConfig) -> list[Service]:
-    return [t(cfg) for t in SERVICE_TYPES]
+def optional_names(with_: Iterable[str] = ()) -> list[str]:
+    """Validate `--with` values ("rabbitmq,s3" or one name each); known order, no repeats."""
+    values = [with_] if isinstance(with_, str) else with_
+    names = {n.strip().lower() for v in values for n in v.split(",") if n.strip()}
+    unknown = sorted(names - OPTIONAL_SERVICE_TYPES.keys())
+    if unknown:
+        raise StackError(
+            f"unknown optional service(s) {', '.join(unknown)}; "
+            f"choose from {', '.join(OPTIONAL_SERVICE_TYPES)}"
+        )
+    return [n for n in OPTIONAL_SERVICE_TYPES if n in names]
 
 
-def up(cfg: StackConfig, echo=print) -> None:
-    """Start every service that is not running and wait until all are healthy."""
+def services(cfg: StackConfig, with_: Iterable[str] = ()) -> list[Service]:
+    """The core services, then the optional ones named in `with_`, in start order."""
+    optional = [OPTIONAL_SERVICE_TYPES[n](cfg) for n in optional_names(with_)]
+    return [t(cfg) for t in SERVICE_TYPES] + optional
+
+
+def all_services(cfg: StackConfig) -> list[Service]:
+    return services(cfg, OPTIONAL_SERVICE_TYPES)
+
+
+def up(cfg: StackConfig, echo=print, with_: Iterable[str] = ()) -> None:
+    """Start every service that is not running (the core ones and those named in `with_`)
+    and wait until all are healthy."""
+    chosen = services(cfg, with_)  # an unknown name fails here, before anything starts
     if fetch():
         echo("fetched JARs from Maven Central into infra/lib")
     check_java()
     cfg.state.mkdir(parents=True, exist_ok=True)
-    for svc in services(cfg):
+    for svc in chosen:
         was_running = svc.running()
         echo(f"{svc.name}: {'already running' if was_running else 'starting'} ...")
         svc.start()
@@ -45,9 +79,9 @@ def up(cfg: StackConfig, echo=print) -> None:
 
 
 def down(cfg: StackConfig, echo=print) -> None:
-    """Stop every service; raise if any process survives."""
+    """Stop every service, optional ones included; raise if any process survives."""
     survivors = []
-    for svc in reversed(services(cfg)):
+    for svc in reversed(all_services(cfg)):
         if svc.running():
             echo(f"{svc.name}: stopping ...")
             svc.stop()
@@ -61,7 +95,9 @@ def down(cfg: StackConfig, echo=print) -> None:
 
 def status(cfg: StackConfig) -> list[ServiceStatus]:
     rows = []
-    for svc in services(cfg):
+    for svc in all_services(cfg):
         running = svc.running()
-        rows.append(ServiceStatus(svc.name, svc.address, running, running and svc.healthy()))
+        optional = svc.name in OPTIONAL_SERVICE_TYPES
+        healthy = running and svc.healthy()
+        rows.append(ServiceStatus(svc.name, svc.address, running, healthy, optional))
     return rows

@@ -32,4 +32,5 @@ def maven_properties(versions: dict[str, str] | None = None) -> dict[str, str]:
         "debezium.version": v["DEBEZIUM_VERSION"],
         "flink.version": v["FLINK_VERSION"],
         "jackson.version": v["JACKSON_VERSION"],
+        "s3proxy.version": v["S3PROXY_VERSION"],
     }

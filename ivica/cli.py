@@ -20,17 +20,21 @@ def _stack(args: argparse.Namespace) -> int:
     if args.action == "fetch":
         print("JARs fetched" if fetch(force=True) else "JARs up to date")
         return 0
+    if args.with_ and args.action != "up":
+        raise StackError("--with goes with `up`; `down` and `status` cover every service")
     cfg = load_config(args.config)
     if args.action == "up":
-        stack.up(cfg)
+        stack.up(cfg, with_=args.with_ or ())
     elif args.action == "down":
         stack.down(cfg)
     else:
         rows = stack.status(cfg)
         for r in rows:
             state = "healthy" if r.healthy else ("running, unhealthy" if r.running else "stopped")
+            if r.optional and not r.running:
+                state = "stopped (optional)"
             print(f"{r.name:<9} {state:<19} {r.address}")
-        return 0 if all(r.healthy for r in rows) else 3
+        return 0 if all(r.ok for r in rows) else 3
     return 0
 
 
@@ -122,8 +126,18 @@ def _edge(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    st = sub.add_parser("stack", help="the local stack: Kafka, PostgreSQL, Kafka Connect, Flink")
+    st = sub.add_parser(
+        "stack",
+        help="the local stack: Kafka, PostgreSQL, Kafka Connect, Flink (+ RabbitMQ, S3 on request)",
+    )
     st.add_argument("action", choices=["up", "down", "status", "fetch"])
+    st.add_argument(
+        "--with",
+        dest="with_",
+        action="append",
+        metavar="NAMES",
+        help="up: optional services too, comma-separated or repeated: rabbitmq, s3",
+    )
     st.add_argument(
         "--config", help="stack YAML (default: $IVICA_STACK_CONFIG or infra/stack.yaml)"
     )

@@ -1,7 +1,8 @@
 """Edge configuration: one YAML file, validated by these pydantic models.
 
 Every model forbids unknown keys and documents each field; ``docs/edge.md`` is checked against
-these descriptions by ``tests/edge_producer/test_config.py``. Secrets never live here.
+these descriptions by ``tests/edge_producer/test_cli.py``. Secrets never live here: a
+secret field holds ``env:NAME``, read from the environment when the sender starts.
 """
 
 from __future__ import annotations

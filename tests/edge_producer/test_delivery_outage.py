@@ -23,10 +23,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pika
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
@@ -76,6 +78,38 @@ def kafka_broker(kafka, stack_config) -> Broker:
         },
         stop=service.stop,
         start=service.start,
+        read=read,
+    )
+
+
+@pytest.fixture
+def rabbitmq_broker(rabbitmq_server) -> Broker:
+    suffix = uuid.uuid4().hex[:8]
+    names = {t: f"test.{t}.{suffix}" for t in topics.RAW_TOPICS}
+    server = rabbitmq_server
+
+    def read(n: int) -> list[dict]:
+        params = pika.ConnectionParameters(server.host, server.port)
+        with pika.BlockingConnection(params) as connection:
+            channel = connection.channel()
+            got = []
+            for queue in names.values():
+                while (message := channel.basic_get(queue, auto_ack=True))[0] is not None:
+                    got.append(json.loads(message[2]))
+        assert len(got) >= n, f"{len(got)} events in RabbitMQ, {n} produced"
+        return got
+
+    return Broker(
+        sender={
+            "kind": "rabbitmq",
+            "host": server.host,
+            "port": server.port,
+            "topics": names,
+            "exchange": f"test.events.{suffix}",
+            "timeout_s": 5,
+        },
+        stop=server.service.stop,
+        start=server.service.start,
         read=read,
     )
 
@@ -176,7 +210,7 @@ def check_delivered(broker: Broker, runs: list[Edge]) -> None:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("broker_fixture", ["kafka_broker"])
+@pytest.mark.parametrize("broker_fixture", ["kafka_broker", "rabbitmq_broker"])
 def test_broker_outage_and_kill_9(broker_fixture, request, tmp_path):
     broker: Broker = request.getfixturevalue(broker_fixture)
 

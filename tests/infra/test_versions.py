@@ -50,3 +50,5 @@ def test_fetched_jars_match_versions():
         (LIB_DIR / "connect-plugins").glob(f"*/debezium-connector-jdbc-{v['DEBEZIUM_VERSION']}.jar")
     )
     assert plugin, "Debezium JDBC sink plugin not unpacked"
+    s3proxy = f"s3proxy-{v['S3PROXY_VERSION']}-jar-with-dependencies.jar"
+    assert (LIB_DIR / "s3proxy" / s3proxy).is_file()
