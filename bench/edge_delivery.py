@@ -82,7 +82,7 @@ def plain(bootstrap: str, topic: str, batch: list[PersonDetections]) -> float:
 
 def spooled(bootstrap: str, topic: str, batch: list[PersonDetections], spool_dir: Path) -> float:
     """The edge's path: spool first, then the drainer; events per second until all confirmed."""
-    path = spool_dir / f"{uuid.uuid4().hex}.db"
+    path = spool_dir / uuid.uuid4().hex
     sender = SpooledSender(
         Spool(path), KafkaBroker(bootstrap), topics={PersonDetections.TOPIC: topic}
     )
@@ -99,7 +99,7 @@ def spooled(bootstrap: str, topic: str, batch: list[PersonDetections], spool_dir
 
 def drain(bootstrap: str, topic: str, backlog: list[PersonDetections], spool_dir: Path) -> float:
     """Seconds to empty a spool that filled while no broker was reachable."""
-    spool = Spool(spool_dir / f"backlog-{uuid.uuid4().hex}.db")
+    spool = Spool(spool_dir / f"backlog-{uuid.uuid4().hex}")
     for e in backlog:
         spool.append(topic, e.camera_id, e.to_json().encode())
     start = time.perf_counter()

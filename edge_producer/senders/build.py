@@ -39,7 +39,7 @@ def spooled(
 ) -> SpooledSender:
     return SpooledSender(
         Spool(
-            spool.dir / f"{sender.name}.db",
+            spool.dir / sender.name,
             max_bytes=spool.max_bytes,
             max_age_s=spool.max_age_s,
             when_full=spool.when_full,

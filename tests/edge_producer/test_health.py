@@ -46,7 +46,7 @@ def get(url: str) -> tuple[int, bytes]:
 
 @pytest.fixture
 def down_sender(tmp_path):
-    sender = SpooledSender(Spool(tmp_path / "spool.db"), dead_kafka(), name="kafka-main")
+    sender = SpooledSender(Spool(tmp_path / "spool"), dead_kafka(), name="kafka-main")
     yield sender
     sender.close(timeout_s=0)
 

@@ -26,7 +26,7 @@ def frame(camera: str, n: int) -> PersonDetections:
 def test_events_arrive_in_camera_order(kafka, tmp_path):
     topic = kafka.topic("person", partitions=2)
     sender = SpooledSender(
-        Spool(tmp_path / "spool.db"),
+        Spool(tmp_path / "spool"),
         KafkaBroker(kafka.bootstrap),
         topics={topics.PERSON_DETECTIONS: topic},
     )
@@ -49,9 +49,7 @@ def test_events_spooled_during_an_outage_are_sent_after_a_restart(kafka, tmp_pat
         dead = f"127.0.0.1:{s.getsockname()[1]}"
     topic = kafka.topic("person")
     mapping = {topics.PERSON_DETECTIONS: topic}
-    down = SpooledSender(
-        Spool(tmp_path / "spool.db"), KafkaBroker(dead, timeout_s=1), topics=mapping
-    )
+    down = SpooledSender(Spool(tmp_path / "spool"), KafkaBroker(dead, timeout_s=1), topics=mapping)
     for i in range(20):
         down.send(frame("cam-0", i))  # returns at once: the event is on disk
     assert not down.flush(timeout_s=3), "nothing can drain while Kafka is down"
@@ -60,7 +58,7 @@ def test_events_spooled_during_an_outage_are_sent_after_a_restart(kafka, tmp_pat
 
     # Restarted with Kafka back: the backlog goes first, then the live events.
     broker = KafkaBroker(kafka.bootstrap)
-    sender = SpooledSender(Spool(tmp_path / "spool.db"), broker, topics=mapping)
+    sender = SpooledSender(Spool(tmp_path / "spool"), broker, topics=mapping)
     for i in range(20, 30):
         sender.send(frame("cam-0", i))
     assert sender.flush(timeout_s=60)

@@ -27,7 +27,7 @@ def test_events_land_in_durable_queues_with_their_routing_keys(rabbitmq_server, 
         kind="rabbitmq", host=rabbitmq_server.host, port=rabbitmq_server.port, topics=names,
         exchange=f"test.events.{suffix}",
     )  # fmt: skip
-    sender = SpooledSender(Spool(tmp_path / "spool.db"), RabbitMQBroker(config), topics=names)
+    sender = SpooledSender(Spool(tmp_path / "spool"), RabbitMQBroker(config), topics=names)
     sent = []
     for n in range(30):
         camera = f"cam-{n % 3}"

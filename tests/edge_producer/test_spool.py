@@ -22,7 +22,7 @@ class Clock:
 
 
 def test_events_leave_in_order_and_only_when_confirmed(tmp_path):
-    spool = Spool(tmp_path / "spool.db")
+    spool = Spool(tmp_path / "spool")
     sent = [
         ("cam-a", b"a1"),
         ("cam-b", b"b1"),
@@ -41,14 +41,14 @@ def test_events_leave_in_order_and_only_when_confirmed(tmp_path):
     assert (spool.depth, spool.bytes) == (3, 6)
     spool.close()
     # Reopened, the spool still holds what was not confirmed, and knows its size.
-    again = Spool(tmp_path / "spool.db")
+    again = Spool(tmp_path / "spool")
     assert [(e.key, e.payload) for e in again.pending()] == sent[2:]
     assert again.bytes == 6
     again.close()
 
 
 def test_a_kill_9_loses_nothing_that_was_appended(tmp_path):
-    path = tmp_path / "spool.db"
+    path = tmp_path / "spool"
     script = textwrap.dedent(f"""
         import os, signal
         from pathlib import Path
@@ -70,7 +70,7 @@ def test_a_kill_9_loses_nothing_that_was_appended(tmp_path):
 
 @pytest.mark.parametrize("when_full", ["drop_oldest", "drop_newest"])
 def test_full_spool_drops_by_policy_and_says_so(when_full, tmp_path, caplog):
-    spool = Spool(tmp_path / "spool.db", max_bytes=100, when_full=when_full)
+    spool = Spool(tmp_path / "spool", max_bytes=100, when_full=when_full)
     with caplog.at_level(logging.WARNING, logger="edge_producer.spool"):
         results = [
             spool.append("t", "cam", f"event-{i:03d}".encode()) for i in range(15)
@@ -91,7 +91,7 @@ def test_full_spool_drops_by_policy_and_says_so(when_full, tmp_path, caplog):
 
 def test_events_past_the_age_expire_loudly(tmp_path, caplog):
     clock = Clock()
-    spool = Spool(tmp_path / "spool.db", max_age_s=60, clock=clock)
+    spool = Spool(tmp_path / "spool", max_age_s=60, clock=clock)
     for i in range(3):
         spool.append("t", "cam", f"old-{i}".encode())
     clock.now += 30
@@ -106,9 +106,42 @@ def test_events_past_the_age_expire_loudly(tmp_path, caplog):
 
 
 def test_an_event_larger_than_the_spool_is_refused(tmp_path):
-    spool = Spool(tmp_path / "spool.db", max_bytes=10)
+    spool = Spool(tmp_path / "spool", max_bytes=10)
     assert spool.append("t", "cam", b"x" * 11) is None
     assert spool.dropped.newest == 1 and spool.depth == 0
     with pytest.raises(ValueError, match="max_bytes"):
-        Spool(tmp_path / "other.db", max_bytes=0)
+        Spool(tmp_path / "other", max_bytes=0)
     spool.close()
+
+
+def test_a_torn_last_record_is_cut_off_and_the_rest_kept(tmp_path, caplog):
+    spool = Spool(tmp_path / "spool")
+    for i in range(5):
+        spool.append("t", "cam", f"event-{i}".encode())
+    spool.close()
+    (segment,) = (tmp_path / "spool").glob("seg-*.log")
+    whole = segment.read_bytes()
+    segment.write_bytes(whole + whole[-20:-3])  # a crash in the middle of the sixth write
+    with caplog.at_level(logging.WARNING, logger="edge_producer.spool"):
+        again = Spool(tmp_path / "spool")
+    assert "torn record" in caplog.text
+    assert segment.stat().st_size == len(whole)
+    assert again.append("t", "cam", b"event-5") == 6
+    assert [e.payload for e in again.pending()] == [f"event-{i}".encode() for i in range(6)]
+    again.close()
+
+
+def test_segments_roll_over_and_go_once_confirmed(tmp_path):
+    folder = tmp_path / "spool"
+    spool = Spool(folder, max_bytes=1 << 20)  # 128 KiB segments
+    payload = b"x" * 1000
+    seqs = [spool.append("t", "cam", payload) for _ in range(400)]  # about 3 segments
+    assert len(list(folder.glob("seg-*.log"))) >= 3
+    while entries := spool.pending(limit=150):
+        spool.ack(e.seq for e in entries)
+    assert spool.depth == 0 and spool.bytes == 0
+    assert len(list(folder.glob("seg-*.log"))) == 1  # only the one being written
+    spool.close()
+    again = Spool(folder)  # the head survives: nothing comes back, numbers go on
+    assert again.pending() == [] and again.append("t", "cam", b"next") == seqs[-1] + 1
+    again.close()
