@@ -4,7 +4,7 @@
         [--keep-kafka]
 
 - **throughput**: the same contract events (three people a frame, an event_id each) go to
-  Kafka once through `SpooledSender` (every event committed to the SQLite spool, a drainer
+  Kafka once through `SpooledSender` (every event written to the spool's log, a drainer
   thread sending batches and removing what Kafka confirmed) and once through kafka-python
   alone with the same producer settings (acks=all, idempotent, gzip, linger 20 ms). Each
   side's time runs from the first send to the last confirmation. Rounds alternate the order;

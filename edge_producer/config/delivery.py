@@ -11,11 +11,11 @@ from edge_producer.config.base import Secret, Section
 
 
 class SpoolConfig(Section):
-    """The durable spool in front of each broker sender (one SQLite file per sender)."""
+    """The durable spool in front of each broker sender (a folder of log segments each)."""
 
     dir: Path = Field(
         default=Path("state/edge/spool"),
-        description="Folder of the spool files, <dir>/<sender name>.db. Unconfirmed events "
+        description="Folder of the spools, one folder <dir>/<sender name> each. Unconfirmed events "
         "stay here across restarts and are sent again.",
     )
     max_bytes: int = Field(
@@ -35,8 +35,9 @@ class SpoolConfig(Section):
     )
     fsync: bool = Field(
         default=False,
-        description="Wait for the disk at every append: survives a power cut, not only a "
-        "crash or kill -9 of the process (which never loses an appended event either way).",
+        description="Wait for the disk at every append: an event then survives a power cut "
+        "too, not only a crash or kill -9 of the process (which never loses an appended "
+        "event). Without it a power cut can lose the last events, never the older ones.",
     )
     batch: int = Field(default=500, gt=0, description="Most events per broker round trip.")
     max_backoff_s: float = Field(
