@@ -118,13 +118,20 @@ class ClipStoreStats:
 
 
 class ClipStore(Closing, ABC):
-    """Where finished clips go: a local folder, S3. Chosen by ``capture.store``."""
+    """Where finished clips go: a local folder, S3. Chosen by ``capture.store``.
 
-    def __init__(self, work_dir: Path) -> None:
-        """``work_dir``: where recorders write unfinished clips (created; emptied of what a
-        previous process left half written)."""
-        work_dir.mkdir(parents=True, exist_ok=True)
-        self.work_dir = work_dir
+    Every store keeps its finished clips in a folder first (the local store for good, the S3
+    store until they are uploaded); recorders write unfinished ones in its ``.recording``
+    subfolder."""
+
+    def __init__(self, folder: Path) -> None:
+        """``folder``: the store's clips (created; orphaned metadata removed); its work folder
+        is emptied of what a previous process left half written."""
+        self.folder = folder
+        self.work_dir = folder / WORK_DIR_NAME
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        remove_orphans(folder)
+        work_dir = self.work_dir
         self.stats = ClipStoreStats()
         self._lock = threading.RLock()
         leftovers = [p for p in work_dir.iterdir() if p.is_file()]
@@ -136,13 +143,27 @@ class ClipStore(Closing, ABC):
                 len(leftovers), work_dir,
             )  # fmt: skip
 
-    @abstractmethod
+    def clips(self) -> list[Path]:
+        """The clips in the store's folder, oldest first."""
+        return clips_oldest_first(self.folder)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of every clip in the folder and its metadata."""
+        return sum(clip_bytes(clip) for clip in self.clips())
+
     def put(self, clip: Path, metadata: Mapping[str, Any]) -> None:
         """Take ownership of the finished clip file ``clip`` (it is moved or deleted, never
         left where it was) and store it with ``metadata`` written as ``<stem>.json`` beside
         it."""
-
-    def _count_stored(self, nbytes: int) -> None:
+        target = self.folder / clip.name
         with self._lock:
+            write_json_atomic(metadata_path(target), metadata)
+            move_file(clip, target)
             self.stats.stored += 1
-            self.stats.stored_bytes += nbytes
+            self.stats.stored_bytes += clip_bytes(target)
+            self._stored(target)
+
+    @abstractmethod
+    def _stored(self, clip: Path) -> None:
+        """After a clip arrived in the folder (under the lock): retention, upload."""

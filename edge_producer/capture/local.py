@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from edge_producer.capture.base import (
-    WORK_DIR_NAME,
     ClipStore,
     clip_bytes,
-    clips_oldest_first,
-    metadata_path,
-    move_file,
     remove_clip,
-    remove_orphans,
-    write_json_atomic,
 )
 from edge_producer.config import LocalStoreConfig
 
@@ -37,31 +30,14 @@ class LocalClipStore(ClipStore):
 
     def __init__(self, config: LocalStoreConfig, *, clock: Callable[[], float] = time.time) -> None:
         """``clock``: the wall clock the ages are measured against (seconds since the epoch)."""
-        self.dir = Path(config.dir)
-        self.dir.mkdir(parents=True, exist_ok=True)
-        super().__init__(self.dir / WORK_DIR_NAME)
+        super().__init__(Path(config.dir))
         self.max_bytes = config.max_bytes
         self.max_age_s = config.max_days * DAY_S
         self._clock = clock
-        remove_orphans(self.dir)
         self.enforce_retention()
 
-    def clips(self) -> list[Path]:
-        """The stored clips, oldest first."""
-        return clips_oldest_first(self.dir)
-
-    @property
-    def bytes(self) -> int:
-        """Bytes of every stored clip and its metadata."""
-        return sum(clip_bytes(clip) for clip in self.clips())
-
-    def put(self, clip: Path, metadata: Mapping[str, Any]) -> None:
-        target = self.dir / clip.name
-        with self._lock:
-            write_json_atomic(metadata_path(target), metadata)
-            move_file(clip, target)
-            self._count_stored(clip_bytes(target))
-            self.enforce_retention()
+    def _stored(self, clip: Path) -> None:
+        self.enforce_retention()
 
     def enforce_retention(self) -> None:
         """Remove clips older than ``max_days``, then the oldest past ``max_bytes``."""
@@ -77,7 +53,9 @@ class LocalClipStore(ClipStore):
                     remove_clip(clip)
                     self.stats.expired += 1
                     log.info(
-                        "clip store %s: removed %s (older than the retention)", self.dir, clip.name
+                        "clip store %s: removed %s (older than the retention)",
+                        self.folder,
+                        clip.name,
                     )
                 else:
                     clips.append((clip, clip_bytes(clip)))
@@ -90,5 +68,5 @@ class LocalClipStore(ClipStore):
                 self.stats.evicted += 1
                 log.info(
                     "clip store %s: removed %s, the oldest, to stay under %d bytes",
-                    self.dir, clip.name, self.max_bytes,
+                    self.folder, clip.name, self.max_bytes,
                 )  # fmt: skip

@@ -27,15 +27,10 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from edge_producer.capture.base import (
-    WORK_DIR_NAME,
     ClipStore,
     clip_bytes,
-    clips_oldest_first,
     metadata_path,
-    move_file,
     remove_clip,
-    remove_orphans,
-    write_json_atomic,
 )
 from edge_producer.config import S3StoreConfig, resolve_secret
 
@@ -82,9 +77,7 @@ class S3ClipStore(ClipStore):
         """``close_timeout_s``: how long :meth:`close` waits for the buffer to drain; what is
         left stays buffered for the next start."""
         self.config = config
-        self.buffer_dir = Path(config.buffer_dir)
-        self.buffer_dir.mkdir(parents=True, exist_ok=True)
-        super().__init__(self.buffer_dir / WORK_DIR_NAME)
+        super().__init__(Path(config.buffer_dir))
         self.close_timeout_s = close_timeout_s
         self.client = s3_client(config)
         self.transfer = TransferConfig(
@@ -96,13 +89,12 @@ class S3ClipStore(ClipStore):
         self._uploading: Path | None = None
         self._bucket_ready = False
         self._stop = threading.Event()
-        remove_orphans(self.buffer_dir)
-        waiting = self.waiting()
+        waiting = self.clips()
         if waiting:
             log.info(
                 "S3 clip store: %d clips from a previous run wait in %s",
                 len(waiting),
-                self.buffer_dir,
+                self.folder,
             )
         with self._lock:
             self._enforce_buffer_limit()
@@ -111,27 +103,13 @@ class S3ClipStore(ClipStore):
 
     # --- the buffer ----------------------------------------------------------------------------
 
-    def waiting(self) -> list[Path]:
-        """The clips waiting for upload (the one being uploaded included), oldest first."""
-        return clips_oldest_first(self.buffer_dir)
-
-    @property
-    def buffered_bytes(self) -> int:
-        """Bytes of every waiting clip and its metadata."""
-        return sum(clip_bytes(clip) for clip in self.waiting())
-
-    def put(self, clip: Path, metadata: Mapping[str, Any]) -> None:
-        target = self.buffer_dir / clip.name
-        with self._lock:
-            write_json_atomic(metadata_path(target), metadata)
-            move_file(clip, target)
-            self._count_stored(clip_bytes(target))
-            self._enforce_buffer_limit()
-            self._changed.notify_all()
+    def _stored(self, clip: Path) -> None:
+        self._enforce_buffer_limit()
+        self._changed.notify_all()
 
     def _enforce_buffer_limit(self) -> None:
         """Drop the oldest waiting clips (never the one being uploaded) past the byte limit."""
-        sizes = [(clip, clip_bytes(clip)) for clip in self.waiting()]
+        sizes = [(clip, clip_bytes(clip)) for clip in self.clips()]
         total = sum(size for _, size in sizes)
         for clip, size in sizes:
             if total <= self.config.buffer_max_bytes:
@@ -144,7 +122,7 @@ class S3ClipStore(ClipStore):
             log.warning(
                 "S3 clip store: the upload buffer %s is full (%d bytes): dropped the oldest "
                 "waiting clip %s unsent (%d dropped in all)",
-                self.buffer_dir, self.config.buffer_max_bytes, clip.name, self.stats.dropped,
+                self.folder, self.config.buffer_max_bytes, clip.name, self.stats.dropped,
             )  # fmt: skip
 
     def flush(self, timeout_s: float = 60.0) -> bool:
@@ -152,7 +130,7 @@ class S3ClipStore(ClipStore):
         deadline = time.monotonic() + timeout_s
         with self._changed:
             self._changed.notify_all()
-            while self.waiting():
+            while self.clips():
                 left = deadline - time.monotonic()
                 if left <= 0 or not self._thread.is_alive():
                     return False
@@ -169,11 +147,11 @@ class S3ClipStore(ClipStore):
         with self._changed:
             self._changed.notify_all()
         self._thread.join(timeout=60)
-        left = self.waiting()
+        left = self.clips()
         if left:
             log.warning(
                 "S3 clip store: %d clips stay buffered in %s for the next start",
-                len(left), self.buffer_dir,
+                len(left), self.folder,
             )  # fmt: skip
 
     # --- the uploader --------------------------------------------------------------------------
@@ -186,7 +164,7 @@ class S3ClipStore(ClipStore):
 
     def _next(self) -> Path | None:
         with self._changed:
-            waiting = self.waiting()
+            waiting = self.clips()
             if not waiting:
                 self._changed.wait(1.0)
                 return None
@@ -210,7 +188,7 @@ class S3ClipStore(ClipStore):
                     self.stats.upload_errors += 1
                 log.warning(
                     "S3 clip store: upload of %s failed (%s); %d clips wait in %s, retry in %.1f s",
-                    clip.name, exc, len(self.waiting()), self.buffer_dir, backoff,
+                    clip.name, exc, len(self.clips()), self.folder, backoff,
                 )  # fmt: skip
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self.config.max_backoff_s)

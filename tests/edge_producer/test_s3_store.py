@@ -113,7 +113,7 @@ def test_upload_creates_the_bucket_and_stores_clip_and_metadata(make_config, s3)
         store.put(clip, _meta(clip.name))
         assert not clip.exists(), "put takes ownership of the clip"
         assert store.flush(WAIT_S)
-        assert store.waiting() == []
+        assert store.clips() == []
         assert store.stats.uploaded == 1 and store.stats.upload_errors == 0
     key = "test/site-1/cam-1/cam-1_20261125T080000.000Z"
     assert _object(s3, config.bucket, f"{key}.mp4") == data
@@ -147,8 +147,8 @@ def test_clips_wait_in_the_buffer_while_s3_is_down(make_config, s3, s3_server) -
                 store.put(clip, _meta(clip.name))
                 sent[clip.name] = data
             _wait_for(lambda: store.stats.upload_errors >= 2, "failed upload attempts")
-            assert sorted(c.name for c in store.waiting()) == sorted(sent)
-            assert all(metadata_path(c).exists() for c in store.waiting())
+            assert sorted(c.name for c in store.clips()) == sorted(sent)
+            assert all(metadata_path(c).exists() for c in store.clips())
             assert store.stats.uploaded == 0
         finally:
             s3_server.service.start()
@@ -165,7 +165,7 @@ def test_a_new_store_uploads_the_buffer_a_previous_one_left(make_config, s3) -> 
     first.put(clip, _meta(clip.name))
     _wait_for(lambda: first.stats.upload_errors >= 1, "a failed upload attempt")
     first.close()
-    assert [c.name for c in first.waiting()] == ["cam-1_left.mp4"]
+    assert [c.name for c in first.clips()] == ["cam-1_left.mp4"]
 
     config = make_config()  # the same buffer_dir and bucket, on the real server
     with S3ClipStore(config) as second:
@@ -199,16 +199,16 @@ def test_a_full_buffer_drops_the_oldest_waiting_clip(tmp_path, caplog, monkeypat
         buffer_max_bytes=2 * each + each // 2,  # room for two clips
     )
     with S3ClipStore(config, close_timeout_s=0.1) as store:
-        assert [c.name for c in store.waiting()] == ["cam-1_1.mp4", "cam-1_2.mp4"]
+        assert [c.name for c in store.clips()] == ["cam-1_1.mp4", "cam-1_2.mp4"]
         assert store.stats.dropped == 1
         assert not metadata_path(buffer / "cam-1_0.mp4").exists()
         clip = store.work_dir / "cam-1_3.mp4"
         clip.write_bytes(os.urandom(1000))
         store.put(clip, _meta(clip.name))
-        names = [c.name for c in store.waiting()]
+        names = [c.name for c in store.clips()]
         assert len(names) == 2 and names[-1] == "cam-1_3.mp4", "the newest clip is kept"
         assert store.stats.dropped == 2
-        assert store.buffered_bytes <= config.buffer_max_bytes
+        assert store.bytes <= config.buffer_max_bytes
     assert "is full" in caplog.text
 
 
