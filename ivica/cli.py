@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from connectors.connect import ConnectError
 from edge_producer.errors import EdgeError, ModelError, SourceError
 from infra.proc import StackError
+from mlops.datasets import DatasetError
 
 
 def _stack(args: argparse.Namespace) -> int:
@@ -123,6 +125,19 @@ def _edge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from mlops.evaluate import evaluate_gender
+
+    report = evaluate_gender(args.folder, args.report_json, model=args.model)
+    female, male = report["per_class"]["female"], report["per_class"]["male"]
+    print(
+        f"{report['model']['name']} {report['model']['version']} on {report['n']} faces: "
+        f"accuracy {report['accuracy']:.3f}, F1 female {female['f1']:.3f}, male {male['f1']:.3f}"
+        f" ({report['detector_missed']} faces the detector missed); report {args.report_json}"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ivica", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +187,12 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--max-frames", type=int, help="stop after this many processed frames")
     edge.add_argument("--preview", help="debug: annotated frames to a folder or a .mp4 file")
     edge.set_defaults(func=_edge)
+    ev = sub.add_parser("eval", help="evaluate a model on labelled data (docs/mlops.md)")
+    ev.add_argument("kind", choices=["gender"])
+    ev.add_argument("folder", type=Path, help="labels.csv + images/, or UTKFace-named images")
+    ev.add_argument("--report-json", type=Path, required=True, help="the JSON report")
+    ev.add_argument("--model", help="ONNX path or bundled model name (default: the edge's)")
+    ev.set_defaults(func=_eval)
     return parser
 
 
@@ -179,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (StackError, ConnectError, EdgeError, ModelError, SourceError) as exc:
+    except (StackError, ConnectError, EdgeError, ModelError, SourceError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except ValidationError as exc:

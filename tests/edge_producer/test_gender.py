@@ -18,20 +18,19 @@ import onnx
 import pytest
 from onnx import TensorProto, helper
 
-from edge_producer.align import FACE_CROP_LAYOUT, YUNET_TEMPLATE, align_faces, box_landmarks
+from edge_producer.align import YUNET_TEMPLATE, align_faces
 from edge_producer.build import gender_classifier
 from edge_producer.classifiers import OnnxGenderClassifier
 from edge_producer.config import EdgeConfig, FacesConfig, RuntimeConfig
 from edge_producer.detections import Detections
 from edge_producer.detectors.yunet import YuNetDetector
+from edge_producer.face_crops import crop_chip
 from edge_producer.gender import GenderResult
 from edge_producer.models import resolve_model
 from edge_producer.runtime import load_runtime
 from edge_producer.runtime.base import ModelError
 
 CLASSES = ("female", "male")
-CROP_BORDER = 0.25
-"""FairFace crops are tight: YuNet looks for the face with this much black border around it."""
 
 
 @dataclass(frozen=True)
@@ -89,11 +88,6 @@ def find_faces(detector: YuNetDetector, image: np.ndarray) -> Detections | None:
     return faces if len(faces) else None
 
 
-def main_face(faces: Detections) -> Detections:
-    """The biggest, surest face: the portrait's subject."""
-    return faces[int(np.argmax(faces.area * faces.score))]
-
-
 def classify_folder(
     folder: Path,
     images: str,
@@ -144,16 +138,7 @@ def test_fairface_crops(
     0.85), so the floors sit at that level."""
 
     def chip_of(image: np.ndarray) -> tuple[np.ndarray, bool]:
-        h, w = image.shape[:2]
-        border = round(CROP_BORDER * max(h, w))
-        framed = cv2.copyMakeBorder(image, *[border] * 4, cv2.BORDER_CONSTANT, value=0)
-        faces = find_faces(detector, framed)
-        if faces is None:
-            landmarks = box_landmarks(np.array([[0, 0, w, h]]), FACE_CROP_LAYOUT)
-        else:
-            landmarks = main_face(faces).landmarks - border
-        face = Detections(np.array([[0, 0, w, h]]), np.ones(1), landmarks=landmarks)
-        return classifier.align(image, face)[0], faces is None
+        return crop_chip(detector, classifier, image)
 
     folder = media / "faces_fairface_val"
     result, fallbacks = classify_folder(folder, "images", chip_of, classifier)
