@@ -5,16 +5,18 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 SUPERSET_VENV := .venv-superset
+MLFLOW_VENV := .venv-mlflow
+MLFLOW_VERSION := $(shell sed -n 's/^MLFLOW_VERSION=//p' infra/versions.env)
 PYTEST_ARGS ?=
 
 .PHONY: setup demo test lint stack-up stack-down clean
 
-setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed infra/lib/.versions
+setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed $(MLFLOW_VENV)/.installed infra/lib/.versions
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e '.[jobs,edge,dev]'
+	$(VENV)/bin/pip install -q -e '.[jobs,edge,mlops,dev]'
 	touch $@
 
 # apache-superset pins numpy/pandas/pyarrow differently from apache-flink: its own venv.
@@ -23,6 +25,15 @@ $(SUPERSET_VENV)/.installed:
 	$(PYTHON) -m venv $(SUPERSET_VENV)
 	$(SUPERSET_VENV)/bin/pip install -q --upgrade pip
 	$(SUPERSET_VENV)/bin/pip install -q 'apache-superset==6.1.0' 'flask-caching==2.3.1' rich cachetools 'psycopg2-binary>=2.9'
+	touch $@
+
+# The MLflow tracking server (`ivica stack up --with mlops`) pins pandas/pyarrow apart from
+# PyFlink too. Its version is infra/versions.env's, as docker compose's image. SQLAlchemy 2.1
+# dropped a pool class MLflow 3.6 imports.
+$(MLFLOW_VENV)/.installed: infra/versions.env
+	$(PYTHON) -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/pip install -q --upgrade pip
+	$(MLFLOW_VENV)/bin/pip install -q 'mlflow==$(MLFLOW_VERSION)' 'sqlalchemy<2.1' 'psycopg2-binary>=2.9' 'boto3>=1.34'
 	touch $@
 
 infra/lib/.versions: infra/versions.env infra/pom.xml $(shell find jobs/udf -type f -not -path '*/target/*') $(VENV)/.installed

@@ -70,6 +70,12 @@ class RabbitMQConfig(_Strict):
     )
 
 
+class MLflowConfig(_Strict):
+    """Optional (`ivica stack up --with mlops`): the MLflow tracking server."""
+
+    port: int = Field(5000, description="Tracking server and UI port (loopback).")
+
+
 class S3Config(_Strict):
     """Optional (`ivica stack up --with s3`): s3proxy with its filesystem backend."""
 
@@ -98,6 +104,9 @@ class StackConfig(_Strict):
     s3: S3Config = Field(
         default_factory=S3Config, description="S3-compatible object store (optional service)."
     )
+    mlflow: MLflowConfig = Field(
+        default_factory=MLflowConfig, description="MLflow tracking server (optional service)."
+    )
     timeouts: Timeouts = Field(default_factory=Timeouts, description="Readiness timeouts.")
 
     @property
@@ -120,6 +129,11 @@ class StackConfig(_Strict):
     def rabbitmq_url(self) -> str:
         """AMQP URL of the optional RabbitMQ; no credentials: pika then uses guest/guest."""
         return f"amqp://{self.host}:{self.rabbitmq.port}/%2F"
+
+    @property
+    def mlflow_url(self) -> str:
+        """Tracking URI of the optional MLflow server."""
+        return f"http://{self.host}:{self.mlflow.port}"
 
     @property
     def s3_endpoint(self) -> str:

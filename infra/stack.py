@@ -17,13 +17,19 @@ from infra.services.base import Service
 from infra.services.connect import Connect
 from infra.services.flink import Flink
 from infra.services.kafka import Kafka
+from infra.services.mlflow import MLflow
 from infra.services.postgres import Postgres
 from infra.services.rabbitmq import RabbitMQ
 from infra.services.s3 import S3
 
 SERVICE_TYPES: tuple[type[Service], ...] = (Kafka, Postgres, Connect, Flink)
-# Started only when named (`ivica stack up --with rabbitmq,s3`), in this order.
-OPTIONAL_SERVICE_TYPES: dict[str, type[Service]] = {"rabbitmq": RabbitMQ, "s3": S3}
+# Started only when named (`ivica stack up --with rabbitmq,s3`), in this order; `mlops` is
+# MLflow with the S3 server it keeps its artifacts in.
+OPTIONAL_SERVICE_TYPES: dict[str, tuple[type[Service], ...]] = {
+    "rabbitmq": (RabbitMQ,),
+    "s3": (S3,),
+    "mlops": (S3, MLflow),
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,8 @@ def optional_names(with_: Iterable[str] = ()) -> list[str]:
 
 def services(cfg: StackConfig, with_: Iterable[str] = ()) -> list[Service]:
     """The core services, then the optional ones named in `with_`, in start order."""
-    optional = [OPTIONAL_SERVICE_TYPES[n](cfg) for n in optional_names(with_)]
+    types = [t for n in optional_names(with_) for t in OPTIONAL_SERVICE_TYPES[n]]
+    optional = [t(cfg) for t in dict.fromkeys(types)]
     return [t(cfg) for t in SERVICE_TYPES] + optional
 
 
@@ -97,7 +104,7 @@ def status(cfg: StackConfig) -> list[ServiceStatus]:
     rows = []
     for svc in all_services(cfg):
         running = svc.running()
-        optional = svc.name in OPTIONAL_SERVICE_TYPES
+        optional = not isinstance(svc, SERVICE_TYPES)
         healthy = running and svc.healthy()
         rows.append(ServiceStatus(svc.name, svc.address, running, healthy, optional))
     return rows

@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="with_",
         action="append",
         metavar="NAMES",
-        help="up: optional services too, comma-separated or repeated: rabbitmq, s3",
+        help="up: optional services too, comma-separated or repeated: rabbitmq, s3, mlops",
     )
     st.add_argument(
         "--config", help="stack YAML (default: $IVICA_STACK_CONFIG or infra/stack.yaml)"

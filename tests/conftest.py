@@ -35,7 +35,8 @@ TEST_STACK = {
     "postgres": {"port": 15432},
     "flink": {"rest_port": 18081, "rpc_port": 16123},
     "rabbitmq": {"port": 15673, "dist_port": 25673, "epmd_port": 24373, "node_name": "ivica-test"},
-    "s3": {"port": 19000},
+    "s3": {"port": 19001},  # MLflow's; the s3_server fixture's own runs on 19000
+    "mlflow": {"port": 15000},
 }
 
 
@@ -108,7 +109,17 @@ def _optional_service(svc: Service):
 
 
 def _alone(name: str) -> StackConfig:
-    return StackConfig.model_validate({**TEST_STACK, "state_dir": f"{REPO_ROOT}/state/test-{name}"})
+    return StackConfig.model_validate(
+        {**TEST_STACK, "state_dir": f"{REPO_ROOT}/state/test-{name}", "s3": {"port": 19000}}
+    )
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(stack: StackConfig) -> StackConfig:
+    """MLflow and the S3 server of its artifacts (`ivica stack up --with mlops`) on the test
+    stack's PostgreSQL; the `stack` fixture's `down` stops them with the rest."""
+    stack_ops.up(stack, echo=print, with_=["mlops"])
+    return stack
 
 
 @dataclass(frozen=True)

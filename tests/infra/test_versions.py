@@ -18,6 +18,17 @@ def test_pyflink_pin_matches_versions_env():
     assert pins == [f"apache-flink=={load_versions()['FLINK_VERSION']}"]
 
 
+def test_mlflow_client_and_server_match_versions_env():
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
+    version = load_versions()["MLFLOW_VERSION"]
+    assert pyproject["project"]["optional-dependencies"]["mlops"] == [f"mlflow-skinny=={version}"]
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    assert (
+        "MLFLOW_VERSION := $(shell sed -n 's/^MLFLOW_VERSION=//p' infra/versions.env)" in makefile
+    )
+    assert "'mlflow==$(MLFLOW_VERSION)'" in makefile
+
+
 def test_connector_is_built_for_this_flink_minor():
     v = load_versions()
     flink_minor = ".".join(v["FLINK_VERSION"].split(".")[:2])

@@ -1,0 +1,170 @@
+"""Gender chip classifiers in PyTorch: the bundled gender_v1 network (its weights read from its
+ONNX file, to fine-tune it or to ensemble with it), a compact CNN trained from scratch, and the
+wrappers that give the edge's model contract (Nx3xSxS preprocessed RGB chips in, Nx2
+probabilities [female, male] out)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import numpy_helper
+from torch import nn
+from torch.nn import functional as F
+
+
+class Affine(nn.Module):
+    """Per-channel scale and offset (dlib's inference-time batch norm)."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1, channels, 1, 1))
+        self.offset = nn.Parameter(torch.zeros(1, channels, 1, 1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.scale + self.offset
+
+
+class GenderV1Net(nn.Module):
+    """The bundled gender_v1 network (dlib, Cydral Technology, CC0): 32x32 chips, conv 32, 32,
+    avg-pool, conv 64, 64, avg-pool, fc 16, fc 2. Returns logits."""
+
+    chip_size = 32
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(i, o, 3, padding=1) for i, o in ((3, 32), (32, 32), (32, 64), (64, 64))]
+        )
+        self.affines = nn.ModuleList([Affine(c) for c in (32, 32, 64, 64)])
+        self.register_buffer("scalar5", torch.ones(1))
+        self.register_buffer("scalar2", torch.ones(1))
+        self.fc1 = nn.Linear(4096, 16)
+        self.fc2 = nn.Linear(16, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for i, (conv, affine) in enumerate(zip(self.convs, self.affines, strict=True)):
+            x = F.relu(affine(conv(x)))
+            if i % 2:
+                x = F.avg_pool2d(x, 2)
+        x = torch.flatten(x * self.scalar5, 1)
+        x = F.relu(self.fc1(x)) * self.scalar2
+        return self.fc2(x)
+
+    @classmethod
+    def from_onnx(cls, path: Path) -> GenderV1Net:
+        """The network with the weights of gender-v1.onnx (its initializers, by layer name)."""
+        w = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(path)).graph.initializer}
+        net = cls()
+        t = lambda a: torch.from_numpy(np.array(a, dtype=np.float32, copy=True))  # noqa: E731
+        with torch.no_grad():
+            for conv, affine, (c, a) in zip(
+                net.convs, net.affines, ((19, 18), (16, 15), (12, 11), (9, 8)), strict=True
+            ):
+                conv.weight.copy_(t(w[f"layer_{c}_weights"]))
+                conv.bias.copy_(t(w[f"layer_{c}_bias"]))
+                affine.scale.copy_(t(w[f"layer_{a}_scale"]))
+                affine.offset.copy_(t(w[f"layer_{a}_offset"]))
+            net.scalar5.copy_(t(w["layer_5_scalar"]))
+            net.scalar2.copy_(t(w["layer_2_scalar"]))
+            net.fc1.weight.copy_(t(w["layer_4_weights"].T))
+            net.fc1.bias.copy_(t(w["layer_4_bias"]))
+            net.fc2.weight.copy_(t(w["layer_1_weights"].T))
+            net.fc2.bias.copy_(t(w["layer_1_bias"]))
+        return net
+
+
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)
+    )
+
+
+class CompactNet(nn.Module):
+    """A small VGG-style CNN: stages of two 3x3 conv-BN-ReLU blocks, each stage but the last
+    followed by 2x2 max-pooling, channels doubling from ``width``; global average pooling,
+    dropout, a linear layer. Returns logits."""
+
+    def __init__(self, chip_size: int = 32, width: int = 32, dropout: float = 0.3) -> None:
+        super().__init__()
+        self.chip_size = chip_size
+        stages = max(2, round(math.log2(chip_size / 8)) + 1)  # down to about 8x8
+        layers, cin = [], 3
+        for s in range(stages):
+            cout = width * 2**s
+            layers += [_block(cin, cout), _block(cout, cout)]
+            if s < stages - 1:
+                layers.append(nn.MaxPool2d(2))
+            cin = cout
+        self.features = nn.Sequential(*layers)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(cin, 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.features(x)
+        x = torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)
+        return self.head(self.dropout(x))
+
+
+class Probabilities(nn.Module):
+    """A logits network as the edge wants it: softmax over [female, male]."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+        self.chip_size = net.chip_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.softmax(self.net(x), dim=1)
+
+
+class Ensemble(nn.Module):
+    """The weighted mean of several networks' probabilities, in one graph. A member whose chip
+    is smaller than the ensemble's (an integer factor) gets the input average-pooled."""
+
+    def __init__(self, nets: list[nn.Module], weights: list[float] | None = None) -> None:
+        super().__init__()
+        self.nets = nn.ModuleList(nets)
+        self.chip_size = max(n.chip_size for n in nets)
+        w = weights or [1.0] * len(nets)
+        self.register_buffer("weights", torch.tensor(w, dtype=torch.float32) / sum(w))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = 0
+        for i, net in enumerate(self.nets):
+            factor = self.chip_size // net.chip_size
+            xi = F.avg_pool2d(x, factor) if factor > 1 else x
+            out = out + self.weights[i] * F.softmax(net(xi), dim=1)
+        return out
+
+
+def count_macs(net: nn.Module, chip_size: int) -> int:
+    """Multiply-accumulates of one chip through the convolutions and linear layers."""
+    macs = 0
+
+    def conv_hook(m: nn.Conv2d, _inp, out) -> None:
+        nonlocal macs
+        macs += out.numel() // out.shape[0] * (m.in_channels // m.groups) * math.prod(
+            m.kernel_size
+        )
+
+    def linear_hook(m: nn.Linear, _inp, out) -> None:
+        nonlocal macs
+        macs += m.in_features * m.out_features
+
+    hooks = [
+        m.register_forward_hook(conv_hook if isinstance(m, nn.Conv2d) else linear_hook)
+        for m in net.modules()
+        if isinstance(m, nn.Conv2d | nn.Linear)
+    ]
+    was = net.training
+    net.eval()
+    with torch.no_grad():
+        net(torch.zeros(1, 3, chip_size, chip_size))
+    net.train(was)
+    for h in hooks:
+        h.remove()
+    return macs
