@@ -9,13 +9,14 @@ from edge_producer.config import EdgeConfig
 from edge_producer.detectors.base import FaceDetector, PersonDetector
 from edge_producer.events import EventBuilder
 from edge_producer.gender import GenderClassifier
-from edge_producer.models import ModelRef, resolve_model
+from edge_producer.models import resolve_model
 from edge_producer.pipelines import (
     AllPipeline,
     GenderClassificationPipeline,
     PeopleCounterPipeline,
     Pipeline,
 )
+from edge_producer.registry import pull
 from edge_producer.runtime import load_runtime
 from edge_producer.runtime.base import ModelError
 from edge_producer.tracking import make_tracker
@@ -24,7 +25,7 @@ from edge_producer.tracking import make_tracker
 def person_detector(config: EdgeConfig) -> PersonDetector:
     """The configured person detector on the configured runtime."""
     cfg = config.people
-    model = resolve_model(cfg.model, "people", cfg.decoder)
+    model = pull(config.registry, "people") or resolve_model(cfg.model, "people", cfg.decoder)
     runtime = load_runtime(model.path, config.runtime)
     kwargs = {
         "score_threshold": cfg.score_threshold,
@@ -51,7 +52,7 @@ def person_detector(config: EdgeConfig) -> PersonDetector:
 def face_detector(config: EdgeConfig) -> FaceDetector:
     """The configured face detector on the configured runtime."""
     cfg = config.faces
-    model = resolve_model(cfg.model, "faces", cfg.decoder)
+    model = pull(config.registry, "faces") or resolve_model(cfg.model, "faces", cfg.decoder)
     kwargs = {
         "score_threshold": cfg.score_threshold,
         "nms_iou": cfg.nms_iou,
@@ -72,7 +73,7 @@ def gender_classifier(config: EdgeConfig) -> GenderClassifier:
     """The configured gender classifier on the configured runtime."""
     from edge_producer.classifiers import OnnxGenderClassifier
 
-    model: ModelRef = resolve_model(config.gender.model, "gender")
+    model = pull(config.registry, "gender") or resolve_model(config.gender.model, "gender")
     runtime = load_runtime(model.path, config.runtime)
     return OnnxGenderClassifier(runtime, model, batch_size=config.gender.batch_size)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 
 from connectors.connect import ConnectError
 from edge_producer.errors import EdgeError, ModelError, SourceError
+from infra.config import load_config
 from infra.proc import StackError
 from mlops.datasets import DatasetError
 
@@ -128,13 +130,41 @@ def _edge(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from mlops.evaluate import evaluate_gender
 
-    report = evaluate_gender(args.folder, args.report_json, model=args.model)
+    uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    report = evaluate_gender(args.folder, args.report_json, model=args.model, tracking_uri=uri)
     female, male = report["per_class"]["female"], report["per_class"]["male"]
     print(
         f"{report['model']['name']} {report['model']['version']} on {report['n']} faces: "
         f"accuracy {report['accuracy']:.3f}, F1 female {female['f1']:.3f}, male {male['f1']:.3f}"
         f" ({report['detector_missed']} faces the detector missed); report {args.report_json}"
     )
+    return 0
+
+
+def _model(args: argparse.Namespace) -> int:
+    if args.action == "pull":
+        from edge_producer import app
+        from edge_producer.registry import pull_all
+
+        cfg = app.edge_config(args.config, source="-")
+        uri = args.tracking_uri or cfg.registry.uri
+        if uri is None:
+            raise EdgeError("no registry: pass --tracking-uri or set registry.uri in --config")
+        for role, ref in pull_all(cfg.registry.model_copy(update={"uri": uri})).items():
+            print(f"{role:<7} " + (f"{ref.name} {ref.version} {ref.path}" if ref else "bundled"))
+        return 0
+    from mlops import registry
+
+    uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI") or load_config().mlflow_url
+    if args.action == "register":
+        version = registry.register(uri, args.onnx, args.name, args.role, args.decoder)
+        print(f"{args.name} version {version} registered at {uri}")
+    elif args.action == "promote":
+        registry.promote(uri, args.name, args.version, args.alias)
+        print(f"{args.name}@{args.alias} is version {args.version}")
+    else:
+        for r in registry.versions(uri):
+            print(f"{r.name:<16} {r.version:>4} {r.role:<7} {r.sha256[:12]} {','.join(r.aliases)}")
     return 0
 
 
@@ -192,7 +222,29 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("folder", type=Path, help="labels.csv + images/, or UTKFace-named images")
     ev.add_argument("--report-json", type=Path, required=True, help="the JSON report")
     ev.add_argument("--model", help="ONNX path or bundled model name (default: the edge's)")
+    ev.add_argument("--tracking-uri", help="log to this MLflow (default: $MLFLOW_TRACKING_URI)")
     ev.set_defaults(func=_eval)
+    mo = sub.add_parser("model", help="the model registry (MLflow): register, list, promote, pull")
+    mo_sub = mo.add_subparsers(dest="action", required=True)
+    reg = mo_sub.add_parser("register", help="an ONNX file as a new version of a model")
+    reg.add_argument("onnx", type=Path)
+    reg.add_argument("--name", required=True, help="registered model, e.g. ivica-gender")
+    reg.add_argument("--role", required=True, choices=["people", "faces", "gender"])
+    reg.add_argument("--decoder", help="output format (yolox, yolov5, nanodet, yunet)")
+    mo_sub.add_parser("list", help="every version, its role, sha256 and aliases")
+    pro = mo_sub.add_parser("promote", help="point an alias (production) at a version")
+    pro.add_argument("name")
+    pro.add_argument("version")
+    pro.add_argument("--alias", default="production")
+    pul = mo_sub.add_parser("pull", help="fetch the edge's models into its cache, as at start")
+    pul.add_argument("--config", help="edge YAML (its registry section)")
+    for p in (reg, mo_sub.choices["list"], pro, pul):
+        p.add_argument(
+            "--tracking-uri",
+            help="MLflow URI (default: $MLFLOW_TRACKING_URI, else the local stack's; pull: "
+            "the config's registry.uri)",
+        )
+    mo.set_defaults(func=_model)
     return parser
 
 

@@ -62,10 +62,15 @@ def _groups(
 
 
 def evaluate_gender(
-    folder: Path, report_json: Path, model: str | None = None, progress: bool = True
+    folder: Path,
+    report_json: Path,
+    model: str | None = None,
+    tracking_uri: str | None = None,
+    progress: bool = True,
 ) -> dict[str, Any]:
     """Evaluate `model` (an ONNX path or a bundled name; default: the edge's default model) on
-    `folder`; write the report to `report_json` and the files beside it; return the report."""
+    `folder`; write the report to `report_json` and the files beside it; log everything to
+    MLflow when `tracking_uri` is set; return the report."""
     faces = load_faces(folder)
     config = EdgeConfig.model_validate(
         {"source": {"uri": str(folder)}, "runtime": {"device": "cpu"},
@@ -111,7 +116,33 @@ def evaluate_gender(
     confusion_png(report["confusion"]["matrix"], list(GENDERS), out / "confusion.png")
     pr_curve_png(probs, truth, out / "pr_curve.png")
     Path(report_json).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    if tracking_uri:
+        log_to_mlflow(tracking_uri, report, out, [Path(report_json)])
     return report
+
+
+def log_to_mlflow(uri: str, report: dict[str, Any], out: Path, files: list[Path]) -> str:
+    """One run in experiment ivica-eval-gender: the model and data as params, every figure as
+    a metric, the report and pictures as artifacts; the run id."""
+    import mlflow
+
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment("ivica-eval-gender")
+    with mlflow.start_run(
+        run_name=f"{report['model']['name']} {report['model']['version']}"
+    ) as run:
+        mlflow.log_params(
+            {"model": report["model"]["name"], "model_version": report["model"]["version"],
+             "dataset": report["dataset"], "n": report["n"]}
+        )  # fmt: skip
+        figures = {"accuracy": report["accuracy"], "detector_missed": report["detector_missed"]}
+        for c, per in report["per_class"].items():
+            figures |= {f"{k}_{c}": per[k] for k in ("precision", "recall", "f1")}
+            figures[f"ap_{c}"] = report["average_precision"][c]
+        mlflow.log_metrics(figures)
+        for path in (*files, out / "predictions.csv", out / "confusion.png", out / "pr_curve.png"):
+            mlflow.log_artifact(str(path))
+    return run.info.run_id
 
 
 def _progress(items: Sequence[LabelledFace], on: bool) -> Sequence[LabelledFace]:

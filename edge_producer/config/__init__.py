@@ -28,6 +28,7 @@ from edge_producer.config.delivery import (
     SenderConfig,
     SpoolConfig,
 )
+from edge_producer.config.models import RegistryConfig
 from edge_producer.config.vision import (
     EventsConfig,
     FacesConfig,
@@ -52,6 +53,7 @@ __all__ = [
     "PeopleConfig",
     "PrivacyConfig",
     "RabbitMQSenderConfig",
+    "RegistryConfig",
     "RuntimeConfig",
     "S3StoreConfig",
     "Section",
@@ -92,6 +94,9 @@ class EdgeConfig(Section):
     faces: FacesConfig = Field(default_factory=FacesConfig, description="Face detector.")
     gender: GenderConfig = Field(default_factory=GenderConfig, description="Gender classifier.")
     tracker: TrackerConfig = Field(default_factory=TrackerConfig, description="Tracker.")
+    registry: RegistryConfig = Field(
+        default_factory=RegistryConfig, description="Models from the MLflow registry (off)."
+    )
     events: EventsConfig = Field(default_factory=EventsConfig, description="Event building.")
     output_file: Path | None = Field(
         default=None, description="Write every event as one JSON line to this file."

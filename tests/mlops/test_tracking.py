@@ -4,7 +4,9 @@ there directly, not through MLflow."""
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import mlflow
 import psycopg
@@ -12,6 +14,7 @@ import pytest
 
 from infra.services.postgres import Postgres
 from infra.services.s3 import S3
+from ivica.cli import main
 
 pytestmark = pytest.mark.integration
 
@@ -50,3 +53,22 @@ def test_a_run_lands_in_postgres_and_its_artifact_in_s3(mlflow_server, tmp_path)
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="mlflow").get("Contents", [])]
     (key,) = [k for k in keys if run_id in k and k.endswith("note.txt")]
     assert s3.get_object(Bucket="mlflow", Key=key)["Body"].read() == note.read_bytes()
+
+
+def test_eval_gender_logs_its_report(mlflow_server, tmp_path):
+    report_json = tmp_path / "report.json"
+    folder = Path(__file__).resolve().parents[3] / "shared" / "media" / "faces_london"
+    assert main(["eval", "gender", str(folder), "--report-json", str(report_json),
+                 "--tracking-uri", mlflow_server.mlflow_url]) == 0  # fmt: skip
+    report = json.loads(report_json.read_text())
+    with psycopg.connect(Postgres(mlflow_server).dsn("mlflow")) as conn:
+        run_uuid, accuracy = conn.execute(
+            "SELECT r.run_uuid, m.value FROM runs r JOIN experiments e USING (experiment_id) "
+            "JOIN metrics m ON m.run_uuid = r.run_uuid AND m.key = 'accuracy' "
+            "WHERE e.name = 'ivica-eval-gender' ORDER BY r.start_time DESC LIMIT 1"
+        ).fetchone()
+    assert accuracy == pytest.approx(report["accuracy"]) and report["n"] == 51
+    keys = [o["Key"] for o in S3(mlflow_server).client().list_objects_v2(
+        Bucket="mlflow", Prefix="").get("Contents", []) if run_uuid in o["Key"]]  # fmt: skip
+    names = {k.rsplit("/", 1)[-1] for k in keys}
+    assert {"report.json", "predictions.csv", "confusion.png", "pr_curve.png"} <= names
