@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from kafka import KafkaProducer
 
 from edge_producer.senders.spooled import Broker
 from edge_producer.spool import Entry
+
+log = logging.getLogger(__name__)
 
 
 class KafkaBroker(Broker):
@@ -35,8 +39,12 @@ class KafkaBroker(Broker):
         ]
         self._producer.flush(timeout=self.timeout_s)
         confirmed = []
-        for seq, future in futures:  # the confirmed prefix: order is kept on a retry
-            if not future.succeeded():
+        for seq, future in futures:  # each event's delivery report; the confirmed prefix
+            if not future.succeeded():  # keeps the order on the retry
+                log.warning(
+                    "Kafka did not confirm event %d (%s); %d of %d confirmed before it",
+                    seq, future.exception or "timed out", len(confirmed), len(futures),
+                )  # fmt: skip
                 break
             confirmed.append(seq)
         if not confirmed and futures:

@@ -69,10 +69,9 @@ def load_face_set(
     .npz in ``cache_dir`` keyed by the folder, the limit and the labels file."""
     folder = Path(folder)
     faces = load_faces(folder)[:limit]
-    key = hashlib.sha256(
-        f"{CACHE_VERSION}|{folder.resolve()}|{limit}|{[(str(f.path), f.gender) for f in faces]}"
-        .encode()
-    ).hexdigest()[:16]
+    labels = [(str(f.path), f.gender) for f in faces]
+    key = f"{CACHE_VERSION}|{folder.resolve()}|{limit}|{labels}"
+    key = hashlib.sha256(key.encode()).hexdigest()[:16]
     cache = Path(cache_dir) / f"faceset-{folder.name}-{key}.npz" if cache_dir else None
     if cache is not None and cache.is_file():
         with np.load(cache, allow_pickle=False) as z:

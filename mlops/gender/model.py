@@ -147,9 +147,7 @@ def count_macs(net: nn.Module, chip_size: int) -> int:
 
     def conv_hook(m: nn.Conv2d, _inp, out) -> None:
         nonlocal macs
-        macs += out.numel() // out.shape[0] * (m.in_channels // m.groups) * math.prod(
-            m.kernel_size
-        )
+        macs += out.numel() // out.shape[0] * (m.in_channels // m.groups) * math.prod(m.kernel_size)
 
     def linear_hook(m: nn.Linear, _inp, out) -> None:
         nonlocal macs

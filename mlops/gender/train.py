@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -154,8 +153,8 @@ def train(
             seen += len(idx)
         m = {"epoch": epoch, "train_loss": total / seen, "seconds": time.perf_counter() - start}
         if hold_chips is not None:
-            m.update({f"holdout_{k}": v for k, v in
-                      metrics(predict(net, hold_chips), faces.labels[hold_idx]).items()})  # fmt: skip
+            scores = metrics(predict(net, hold_chips), faces.labels[hold_idx])
+            m.update({f"holdout_{k}": v for k, v in scores.items()})
         history.append(m)
         if progress:
             print(json.dumps({k: round(v, 4) for k, v in m.items()}), flush=True)
@@ -170,8 +169,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", type=Path, default=REPO.parent / "shared/media/faces_fairface_train")
     p.add_argument("--cache", type=Path, default=REPO / "state" / "gender-cache")
     p.add_argument("--out", type=Path, required=True, help="ONNX file to write")
-    p.add_argument("--ensemble-v1", type=float, default=0.0,
-                   help="weight of gender_v1 in an averaged ensemble in the same ONNX graph")
+    p.add_argument(
+        "--ensemble-v1",
+        type=float,
+        default=0.0,
+        help="weight of gender_v1 in an averaged ensemble in the same ONNX graph",
+    )
     p.add_argument("--threads", type=int, default=2)
     for f, v in asdict(TrainConfig()).items():
         if f != "aug":
