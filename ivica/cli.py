@@ -142,6 +142,16 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _model(args: argparse.Namespace) -> int:
+    if args.action == "build-engine":
+        from mlops.engine import build_engine
+
+        out = build_engine(
+            args.onnx, args.out, args.precision, calibration=args.calibration,
+            calibration_cache=args.calibration_cache, role=args.role, decoder=args.decoder,
+            workspace_mb=args.workspace_mb,
+        )  # fmt: skip
+        print(f"{args.precision} engine written to {out}")
+        return 0
     if args.action == "pull":
         from edge_producer import app
         from edge_producer.registry import pull_all
@@ -236,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     pro.add_argument("name")
     pro.add_argument("version")
     pro.add_argument("--alias", default="production")
+    eng = mo_sub.add_parser("build-engine", help="a TensorRT engine from an ONNX file (on a GPU)")
+    eng.add_argument("onnx", type=Path)
+    eng.add_argument("--out", type=Path, required=True, help="the engine file (.plan)")
+    eng.add_argument("--precision", choices=["fp32", "fp16", "int8"], default="fp16")
+    eng.add_argument("--calibration", type=Path, help="int8: a folder of images to calibrate on")
+    eng.add_argument("--calibration-cache", type=Path, help="int8: written, or read when given")
+    eng.add_argument("--role", choices=["people", "faces", "gender"], help="int8 calibration")
+    eng.add_argument("--decoder", help="int8 calibration of a detector given by path")
+    eng.add_argument("--workspace-mb", type=int, default=1024)
     pul = mo_sub.add_parser("pull", help="fetch the edge's models into its cache, as at start")
     pul.add_argument("--config", help="edge YAML (its registry section)")
     for p in (reg, mo_sub.choices["list"], pro, pul):

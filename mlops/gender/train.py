@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -107,8 +109,6 @@ def train(
     """Train on ``faces`` less a fixed holdout; return the final network and per-epoch metrics
     (train loss, holdout accuracy and F1 per class). ``log(epoch, metrics)`` is called after
     each epoch: the hook for experiment tracking."""
-    # MLflow: the lead adds run tracking here (mlflow.log_params(asdict(cfg)) at the start,
-    # mlflow.log_metrics(m, step=epoch) through `log`, the ONNX file as an artifact).
     seed_everything(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     train_idx, hold_idx = split(faces, cfg.holdout, cfg.seed)
@@ -164,6 +164,44 @@ def train(
     return net, history
 
 
+def train_to_onnx(
+    cfg: TrainConfig,
+    data: Path,
+    cache: Path,
+    out: Path,
+    ensemble_v1: float = 0.0,
+    tracking_uri: str | None = None,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train on `data`, export the ONNX file `out` (with `out`.pt and `out`.json beside it),
+    and, with `tracking_uri`, log the run to MLflow: params, per-epoch metrics, the holdout's
+    confusion matrix and PR curves, the model. The summary written to `out`.json."""
+    from mlops.gender.export import export_onnx, wrap
+    from mlops.gender.tracking import TrainingRun
+
+    faces = load_face_set(data, cache, cfg.limit, progress=progress)
+    with TrainingRun(tracking_uri, asdict(cfg) | {"data": str(data), "faces": len(faces)}) as run:
+        start = time.perf_counter()
+        net, history = train(cfg, faces, log=run.epoch, progress=progress)
+        minutes = (time.perf_counter() - start) / 60
+        torch.save(net.state_dict(), out.with_suffix(".pt"))
+        model = wrap(net, ensemble_v1)
+        export_onnx(model, out)
+        summary = {
+            "config": asdict(cfg), "ensemble_v1": ensemble_v1, "train_minutes": minutes,
+            "faces": len(faces), "detector_fallbacks": int(faces.fell_back.sum()),
+            "macs": count_macs(model, model.chip_size),
+            "params": sum(q.numel() for q in model.parameters()), "history": history,
+        }  # fmt: skip
+        out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
+        _train_idx, hold_idx = split(faces, cfg.holdout, cfg.seed)
+        if len(hold_idx):
+            hold = faces.subset(hold_idx)
+            run.holdout(predict(net, hold.chips(cfg.chip_size)), hold.labels)
+        run.files(out, out.with_suffix(".json"))
+    return summary
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data", type=Path, default=REPO.parent / "shared/media/faces_fairface_train")
@@ -176,6 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         help="weight of gender_v1 in an averaged ensemble in the same ONNX graph",
     )
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--tracking-uri", help="MLflow (default: $MLFLOW_TRACKING_URI; none: no log)")
     for f, v in asdict(TrainConfig()).items():
         if f != "aug":
             p.add_argument(f"--{f.replace('_', '-')}", type=type(v) if v is not None else int,
@@ -184,23 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     cfg = TrainConfig(**{f: getattr(args, f) for f in asdict(TrainConfig()) if f != "aug"})
     cfg.augment = bool(cfg.augment)
-    faces = load_face_set(args.data, args.cache, cfg.limit)
-    print(f"{len(faces)} faces, {int(faces.fell_back.sum())} detector fallbacks", flush=True)
-    start = time.perf_counter()
-    net, history = train(cfg, faces)
-    minutes = (time.perf_counter() - start) / 60
-    from mlops.gender.export import export_onnx, wrap
-
-    torch.save(net.state_dict(), args.out.with_suffix(".pt"))
-    model = wrap(net, args.ensemble_v1)
-    export_onnx(model, args.out)
-    summary = {
-        "config": asdict(cfg), "ensemble_v1": args.ensemble_v1, "train_minutes": minutes,
-        "macs": count_macs(model, model.chip_size),
-        "params": sum(q.numel() for q in model.parameters()), "history": history,
-    }  # fmt: skip
-    args.out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes), {minutes:.1f} min")
+    uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
+    summary = train_to_onnx(cfg, args.data, args.cache, args.out, args.ensemble_v1, uri)
+    size = args.out.stat().st_size
+    print(f"wrote {args.out} ({size} bytes), {summary['train_minutes']:.1f} min")
     return 0
 
 

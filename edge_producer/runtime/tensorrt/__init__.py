@@ -43,12 +43,12 @@ from edge_producer.runtime.base import ModelError, Runtime, TensorSpec
 from edge_producer.runtime.tensorrt.builder import (
     CUDA_MISSING,
     TRT_MISSING,
-    _build_engine,
     _cuda,
     _device_name,
     _logger,
-    _require_libraries,
+    build_plan,
     cudart,
+    require_libraries,
     trt,
 )
 from edge_producer.runtime.tensorrt.engine_cache import (
@@ -103,7 +103,7 @@ class TensorRTRuntime(Runtime):
         *,
         profiles: Mapping[str, Sequence[Sequence[int]]] | None = None,
     ) -> None:
-        _require_libraries()
+        require_libraries()
         model_path = Path(model_path)
         if not model_path.is_file():
             raise ModelError(f"model file not found: {model_path}")
@@ -127,7 +127,7 @@ class TensorRTRuntime(Runtime):
         self.built = engine is None
         """True when this instance built the engine, False when it came from the cache."""
         if engine is None:
-            plan, self.precision = _build_engine(model_path, trt_config, profiles, int8_cache)
+            plan, self.precision = build_plan(model_path, trt_config, profiles, int8_cache)
             _write_atomic(self.engine_path, plan)
             meta = {"model": str(model_path), "precision": self.precision, **asdict(settings)}
             _write_atomic(self._meta_path, json.dumps(meta, indent=2).encode("utf-8"))

@@ -1,8 +1,8 @@
 """The TensorRT half that builds: library loading, the shared logger, the device name and
-:func:`_build_engine`, which parses an ONNX file and builds a serialized engine.
+:func:`build_plan`, which parses an ONNX file and builds a serialized engine.
 
 TensorRT and cuda-python are optional imports: without them this module still imports, with
-``trt`` and ``cudart`` set to None, and :func:`_require_libraries` raises ModelError.
+``trt`` and ``cudart`` set to None, and :func:`require_libraries` raises ModelError.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ CUDA_MISSING = (
 )
 
 
-def _require_libraries() -> None:
+def require_libraries() -> None:
     if trt is None:
         raise ModelError(f"{TRT_MISSING} ({_TRT_IMPORT_ERROR})")
     major = int(str(trt.__version__).split(".")[0])
@@ -109,18 +109,59 @@ def _cache_calibrator(cache: bytes) -> Any:
     return CacheCalibrator()
 
 
+def batch_calibrator(batches: Sequence[Mapping[str, Any]], cache_path: Path) -> Any:
+    """An INT8 calibrator fed recorded model inputs (one dict of float32 arrays per batch, all
+    of one shape); TensorRT's scales are written to `cache_path` for later builds."""
+    require_libraries()
+
+    class BatchCalibrator(trt.IInt8EntropyCalibrator2):
+        def __init__(self) -> None:
+            super().__init__()
+            self._batches = iter(batches)
+            first = batches[0]
+            self._size = int(next(iter(first.values())).shape[0])
+            self._device = {n: _cuda(cudart.cudaMalloc(a.nbytes)) for n, a in first.items()}
+
+        def get_batch_size(self) -> int:
+            return self._size
+
+        def get_batch(self, names: list[str]) -> list[int] | None:
+            batch = next(self._batches, None)
+            if batch is None:
+                for pointer in self._device.values():
+                    _cuda(cudart.cudaFree(pointer))
+                self._device = {}
+                return None
+            kind = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice
+            for name in names:
+                host = batch[name]
+                _cuda(cudart.cudaMemcpy(self._device[name], host.ctypes.data, host.nbytes, kind))
+            return [self._device[name] for name in names]
+
+        def read_calibration_cache(self) -> bytes | None:
+            return None  # calibrate from the batches; the cache is what this run writes
+
+        def write_calibration_cache(self, data: Any) -> None:
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            cache_path.write_bytes(bytes(data))
+
+    return BatchCalibrator()
+
+
 def _fast_fp16(builder: Any) -> bool:
     # Deprecated in TensorRT 10.5 (still present in 10.x); assume True where it is gone.
     return bool(getattr(builder, "platform_has_fast_fp16", True))
 
 
-def _build_engine(
+def build_plan(
     model_path: Path,
     config: TensorRTConfig,
     profiles: Mapping[str, Sequence[Sequence[int]]] | None,
     int8_cache: bytes | None,
+    calibrator: Any = None,
 ) -> tuple[bytes, str]:
-    """Parse ``model_path`` and build a serialized engine; returns it and the precision used."""
+    """Parse ``model_path`` and build a serialized engine; returns it and the precision used.
+    INT8 scales come from ``calibrator`` (:func:`batch_calibrator`), else ``int8_cache``."""
     logger = _logger()
     builder = trt.Builder(logger)
     network = builder.create_network(0)  # explicit batch: the only mode of TensorRT 10
@@ -137,10 +178,11 @@ def _build_engine(
             precision = "fp16"
         else:
             log.warning("this GPU has no fast FP16: building %s without FP16 kernels", model_path)
-    calibrator = None
-    if config.precision == "int8":
+    if config.precision != "int8":
+        calibrator = None
+    else:
         build.set_flag(trt.BuilderFlag.INT8)
-        calibrator = _cache_calibrator(int8_cache or b"")
+        calibrator = calibrator or _cache_calibrator(int8_cache or b"")
         build.int8_calibrator = calibrator
         precision = "int8"
     inputs = [network.get_input(i) for i in range(network.num_inputs)]
