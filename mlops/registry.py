@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 
@@ -39,6 +40,9 @@ def register(
     and register it as a new version of `name`; the version number."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+    # mlflow-artifacts: URIs (the server's proxied artifacts) resolve against the global
+    # tracking URI, not the client's: without this a fresh process logs to ./mlruns and fails
+    mlflow.set_tracking_uri(tracking_uri)
     client = MlflowClient(tracking_uri)
     if run_id is None:
         experiment = client.get_experiment_by_name(EXPERIMENT)

@@ -141,17 +141,32 @@ class Ensemble(nn.Module):
         return out
 
 
+class FlipTTA(nn.Module):
+    """Horizontal-flip test-time augmentation in the graph: the mean of ``model``'s
+    probabilities on each chip and its mirror image (one pass on a batch of 2N), same contract."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+        self.chip_size = model.chip_size
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        both = self.model(torch.cat([x, torch.flip(x, dims=[3])]))
+        return both.reshape(2, -1, both.shape[1]).mean(0)
+
+
 def count_macs(net: nn.Module, chip_size: int) -> int:
-    """Multiply-accumulates of one chip through the convolutions and linear layers."""
+    """Multiply-accumulates of one chip through the convolutions and linear layers (all of them:
+    a flip TTA counts twice)."""
     macs = 0
 
     def conv_hook(m: nn.Conv2d, _inp, out) -> None:
         nonlocal macs
-        macs += out.numel() // out.shape[0] * (m.in_channels // m.groups) * math.prod(m.kernel_size)
+        macs += out.numel() * (m.in_channels // m.groups) * math.prod(m.kernel_size)
 
     def linear_hook(m: nn.Linear, _inp, out) -> None:
         nonlocal macs
-        macs += m.in_features * m.out_features
+        macs += out.numel() * m.in_features
 
     hooks = [
         m.register_forward_hook(conv_hook if isinstance(m, nn.Conv2d) else linear_hook)

@@ -44,7 +44,8 @@ class TrainConfig:
     temperature: float = 2.0
     augment: bool = True
     holdout: float = 0.1  # fixed, gender-stratified share of the training pool for selection
-    seed: int = 0
+    seed: int = 0  # initialisation, augmentation and batch order
+    split_seed: int | None = None  # the holdout split's seed (None: ``seed``)
     limit: int | None = None  # first N faces only (tests)
     aug: Augment = field(default_factory=Augment)
 
@@ -71,6 +72,11 @@ def split(faces: FaceSet, share: float, seed: int) -> tuple[np.ndarray, np.ndarr
     mask = np.zeros(len(faces), bool)
     mask[hold] = True
     return np.flatnonzero(~mask), np.flatnonzero(mask)
+
+
+def split_of(cfg: TrainConfig, faces: FaceSet) -> tuple[np.ndarray, np.ndarray]:
+    """The (train, holdout) split of ``cfg``: seeds differ, holdouts need not."""
+    return split(faces, cfg.holdout, cfg.seed if cfg.split_seed is None else cfg.split_seed)
 
 
 def build(cfg: TrainConfig) -> torch.nn.Module:
@@ -111,7 +117,7 @@ def train(
     each epoch: the hook for experiment tracking."""
     seed_everything(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    train_idx, hold_idx = split(faces, cfg.holdout, cfg.seed)
+    train_idx, hold_idx = split_of(cfg, faces)
     train_set = faces.subset(train_idx)
     hold_chips = faces.subset(hold_idx).chips(cfg.chip_size) if len(hold_idx) else None
     net = build(cfg)
@@ -194,7 +200,7 @@ def train_to_onnx(
             "params": sum(q.numel() for q in model.parameters()), "history": history,
         }  # fmt: skip
         out.with_suffix(".json").write_text(json.dumps(summary, indent=2) + "\n")
-        _train_idx, hold_idx = split(faces, cfg.holdout, cfg.seed)
+        _train_idx, hold_idx = split_of(cfg, faces)
         if len(hold_idx):
             hold = faces.subset(hold_idx)
             run.holdout(predict(net, hold.chips(cfg.chip_size)), hold.labels)

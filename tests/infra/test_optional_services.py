@@ -124,7 +124,8 @@ def test_with_names_are_checked_before_anything_starts(capsys):
 def test_status_lists_the_optional_services_without_failing_on_them(tmp_path):
     cfg = StackConfig.model_validate({"state_dir": str(tmp_path)})
     rows = {r.name: r for r in stack.status(cfg)}
-    assert [n for n, r in rows.items() if r.optional] == ["rabbitmq", "s3"]
+    assert [n for n, r in rows.items() if r.optional] == ["rabbitmq", "s3", "mlflow"]
     assert rows["rabbitmq"].address == "amqp://127.0.0.1:5672/%2F"
     assert rows["s3"].address == "http://127.0.0.1:9000"
+    assert rows["mlflow"].address == "http://127.0.0.1:5000"
     assert rows["s3"].ok and not rows["kafka"].ok  # not asked for vs. down

@@ -4,6 +4,8 @@ through the edge's detector and alignment, as `ivica eval gender` makes them."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +60,31 @@ def test_train_export_parity_and_edge_load(tmp_path):
     path = export_onnx(model, tmp_path / "gender.onnx")
     chips = faces.chips(32)[:64]
     assert parity(model, path, to_input(chips).numpy()) <= 1e-4
+    # flip TTA in the graph: the mean of the plain model on each chip and its mirror image;
+    # and a mean of networks (seeds) with TTA, the plain ONNX file read back as a network
+    import onnxruntime as ort
+
+    from mlops.gender.export import load_trained
+    from mlops.gender.model import GenderV1Net
+    from mlops.gender.train import GENDER_V1
+
+    def run(onnx_path, batch):
+        session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        return session.run(None, {"images": to_input(batch).numpy()})[0]
+
+    mirrored = np.ascontiguousarray(chips[:, :, ::-1])
+    plain = (run(path, chips) + run(path, mirrored)) / 2
+    tta = export_onnx(wrap(net, tta=True), tmp_path / "gender-tta.onnx")
+    assert np.abs(run(tta, chips) - plain).max() <= 1e-5
+    assert np.abs(plain - run(path, chips)).max() > 1e-3  # the mirror does change the output
+    two = export_onnx(wrap([net, net], tta=True), tmp_path / "gender-seeds.onnx")
+    assert np.abs(run(two, chips) - plain).max() <= 1e-5
+    v1 = GenderV1Net.from_onnx(GENDER_V1)
+    v1_path = export_onnx(wrap(v1), tmp_path / "v1.onnx")
+    (tmp_path / "v1.json").write_text(json.dumps({"config": asdict(TrainConfig(arch="v1"))}))
+    again = load_trained(v1_path)
+    want, got = v1.state_dict(), again.state_dict()
+    assert want.keys() == got.keys() and all(torch.equal(want[k], got[k]) for k in want)
 
     ref = resolve_model(str(path), "gender")
     classifier = OnnxGenderClassifier(load_runtime(ref.path), ref)
