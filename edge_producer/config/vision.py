@@ -185,9 +185,9 @@ class GenderConfig(Section):
     """The gender classifier."""
 
     model: str = Field(
-        default="gender_v1",
-        description="A bundled model name (gender_v1) or an ONNX path with the same input and "
-        "output (Nx3xSxS RGB face chips in, Nx2 probabilities [female, male] out).",
+        default="gender_v2",
+        description="A bundled model name (gender_v2, gender_v1) or an ONNX path with the same "
+        "input and output (Nx3xSxS RGB face chips in, Nx2 probabilities [female, male] out).",
     )
     classify_interval_s: float = Field(
         default=1.0,

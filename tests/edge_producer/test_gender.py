@@ -202,7 +202,7 @@ def test_built_from_config() -> None:
         EdgeConfig.model_validate({"source": {"uri": "x"}, "gender": {"batch_size": 5}})
     )
     assert (classifier.model.name, classifier.chip_size, classifier.batch_size) == (
-        "gender_v1",
+        "gender_v2",  # the default
         32,
         5,
     )
