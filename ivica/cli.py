@@ -128,6 +128,19 @@ def _edge(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.kind == "detector":
+        from mlops.eval_detector import evaluate_detector
+
+        if args.images is None:
+            raise DatasetError("eval detector needs --images DIR (the annotated images)")
+        r = evaluate_detector(args.folder, args.images, args.report_json, args.model, args.decoder)
+        at = r["at_threshold"]
+        print(
+            f"{r['model']['name']} {r['model']['version']} on {r['images']} images, "
+            f"{r['objects']} people: mAP {r['map']:.3f}, mAP@0.5 {r['map50']:.3f}; at score "
+            f"{at['score_threshold']}: precision {at['precision']:.3f}, recall {at['recall']:.3f}"
+        )
+        return 0
     from mlops.evaluate import evaluate_gender
 
     uri = args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
@@ -228,8 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--preview", help="debug: annotated frames to a folder or a .mp4 file")
     edge.set_defaults(func=_edge)
     ev = sub.add_parser("eval", help="evaluate a model on labelled data (docs/mlops.md)")
-    ev.add_argument("kind", choices=["gender"])
-    ev.add_argument("folder", type=Path, help="labels.csv + images/, or UTKFace-named images")
+    ev.add_argument("kind", choices=["gender", "detector"])
+    ev.add_argument(
+        "folder",
+        type=Path,
+        help="gender: labels.csv + images/, or UTKFace-named images; detector: COCO annotations",
+    )
+    ev.add_argument("--images", type=Path, help="detector: the folder of the annotated images")
+    ev.add_argument("--decoder", help="detector: output format of an ONNX given by path")
     ev.add_argument("--report-json", type=Path, required=True, help="the JSON report")
     ev.add_argument("--model", help="ONNX path or bundled model name (default: the edge's)")
     ev.add_argument("--tracking-uri", help="log to this MLflow (default: $MLFLOW_TRACKING_URI)")
