@@ -100,13 +100,14 @@ def pull(config: RegistryConfig, role: str) -> ModelRef | None:
     if config.uri is None or name is None:
         return None
     cache = config.cache_dir.expanduser() / name
+    client = RegistryClient(config.uri, config.timeout_s)
     try:
-        version = RegistryClient(config.uri, config.timeout_s).version(name, config.alias)
+        version = client.version(name, config.alias)
         if version.role != role:
             raise ModelError(f"registered model {name} is a {version.role} model, not {role}")
         path = cache / version.version / version.file
         if not path.is_file() or sha256_file(path) != version.sha256:
-            RegistryClient(config.uri, config.timeout_s).download(version, path)
+            client.download(version, path)
             if sha256_file(path) != version.sha256:
                 path.unlink()
                 raise ModelError(f"{name} {version.version}: the download fails its sha256")

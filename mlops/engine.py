@@ -29,7 +29,6 @@ from edge_producer.config import EdgeConfig, TensorRTConfig
 from edge_producer.runtime.base import ModelError, Runtime
 
 Precision = Literal["fp32", "fp16", "int8"]
-SECTION = {"people": "people", "faces": "faces", "gender": "gender"}
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp")
 
 
@@ -65,7 +64,7 @@ def calibration_inputs(
     if decoder:
         section["decoder"] = decoder
     config = EdgeConfig.model_validate(
-        {"source": {"uri": str(folder)}, "runtime": {"device": "cpu"}, SECTION[role]: section}
+        {"source": {"uri": str(folder)}, "runtime": {"device": "cpu"}, role: section}
     )
     if role == "gender":
         component = build.gender_classifier(config)

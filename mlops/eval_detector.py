@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from edge_producer.build import person_detector
-from edge_producer.config import EdgeConfig
+from edge_producer.config import EdgeConfig, PeopleConfig
 from mlops.datasets import DatasetError
 from mlops.metrics import coco_map, iou_xyxy, precision_recall_f1, xywh_to_xyxy
 
@@ -46,7 +46,7 @@ def evaluate_detector(
     config = EdgeConfig.model_validate(
         {"source": {"uri": str(images)}, "runtime": {"device": "cpu"}, "people": section}
     )
-    threshold = EdgeConfig.model_fields["people"].default_factory().score_threshold  # type: ignore[misc]
+    threshold = PeopleConfig().score_threshold  # what the edge counts with
     detector = person_detector(config)
     truth = [a for a in coco["annotations"] if a["category_id"] == person]
     found: list[dict[str, Any]] = []

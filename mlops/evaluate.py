@@ -21,13 +21,13 @@ import numpy as np
 
 from edge_producer.build import face_detector, gender_classifier
 from edge_producer.classifiers import LABELS
-from edge_producer.config import EdgeConfig
+from edge_producer.config import EdgeConfig, GenderConfig
 from edge_producer.face_crops import crop_chip
 from mlops.datasets import GENDERS, LabelledFace, load_faces
 from mlops.metrics import average_precision, precision_recall_f1
 from mlops.plots import confusion_png, pr_curve_png
 
-DEFAULT_MODEL = EdgeConfig.model_fields["gender"].default_factory().model  # type: ignore[misc]
+DEFAULT_MODEL = GenderConfig().model
 
 
 def scores(truth: Sequence[str], predicted: Sequence[str]) -> dict[str, Any]:

@@ -124,8 +124,8 @@ class Spool(Closing):
             self._head_seq = self._tail_seq
         self._head_offset = 0
         self._fds: dict[Path, int] = {}
-        while self._segments and self._peek() and self._peek().seq < self._head_seq:
-            self._head_offset += self._peek().length  # confirmed, its segment not yet gone
+        while (record := self._peek()) is not None and record.seq < self._head_seq:
+            self._head_offset += record.length  # confirmed, its segment not yet gone
         self._write_fd: int | None = None
         self._read: list[tuple[int, Segment, int, int]] = []  # (seq, segment, end, size)
 

@@ -24,6 +24,7 @@ from edge_producer.classifiers import RGB_MEAN, SCALE
 from mlops.gender.augment import Augment, augmented_chips
 from mlops.gender.chips import FaceSet, load_face_set
 from mlops.gender.model import CompactNet, GenderV1Net, count_macs
+from mlops.metrics import precision_recall_f1
 
 REPO = Path(__file__).resolve().parents[2]
 GENDER_V1 = REPO / "edge_producer" / "models" / "gender_v1" / "gender-v1.onnx"
@@ -102,7 +103,7 @@ def metrics(probs: np.ndarray, labels: np.ndarray) -> dict[str, float]:
         tp = int(((pred == c) & (labels == c)).sum())
         fp = int(((pred == c) & (labels != c)).sum())
         fn = int(((pred != c) & (labels == c)).sum())
-        out[f"f1_{name}"] = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        out[f"f1_{name}"] = precision_recall_f1(tp, fp, fn).f1
     return out
 
 
