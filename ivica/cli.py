@@ -128,16 +128,19 @@ def _edge(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    if args.kind == "detector":
+    if args.kind in ("detector", "faces"):
         from mlops.eval_detector import evaluate_detector
 
         if args.images is None:
-            raise DatasetError("eval detector needs --images DIR (the annotated images)")
-        r = evaluate_detector(args.folder, args.images, args.report_json, args.model, args.decoder)
+            raise DatasetError(f"eval {args.kind} needs --images DIR (the annotated images)")
+        role = "people" if args.kind == "detector" else "faces"
+        r = evaluate_detector(
+            args.folder, args.images, args.report_json, args.model, args.decoder, role
+        )
         at = r["at_threshold"]
         print(
             f"{r['model']['name']} {r['model']['version']} on {r['images']} images, "
-            f"{r['objects']} people: mAP {r['map']:.3f}, mAP@0.5 {r['map50']:.3f}; at score "
+            f"{r['objects']} {role}: mAP {r['map']:.3f}, mAP@0.5 {r['map50']:.3f}; at score "
             f"{at['score_threshold']}: precision {at['precision']:.3f}, recall {at['recall']:.3f}"
         )
         return 0
@@ -241,14 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--preview", help="debug: annotated frames to a folder or a .mp4 file")
     edge.set_defaults(func=_edge)
     ev = sub.add_parser("eval", help="evaluate a model on labelled data (docs/mlops.md)")
-    ev.add_argument("kind", choices=["gender", "detector"])
+    ev.add_argument("kind", choices=["gender", "detector", "faces"])
     ev.add_argument(
         "folder",
         type=Path,
-        help="gender: labels.csv + images/, or UTKFace-named images; detector: COCO annotations",
+        help="gender: labels.csv + images/, or UTKFace-named images; detector (people) and "
+        "faces: a COCO annotation file",
     )
-    ev.add_argument("--images", type=Path, help="detector: the folder of the annotated images")
-    ev.add_argument("--decoder", help="detector: output format of an ONNX given by path")
+    ev.add_argument("--images", type=Path, help="detector, faces: the annotated images' folder")
+    ev.add_argument("--decoder", help="detector, faces: output format of an ONNX given by path")
     ev.add_argument("--report-json", type=Path, required=True, help="the JSON report")
     ev.add_argument("--model", help="ONNX path or bundled model name (default: the edge's)")
     ev.add_argument("--tracking-uri", help="log to this MLflow (default: $MLFLOW_TRACKING_URI)")

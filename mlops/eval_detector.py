@@ -1,10 +1,13 @@
-"""`ivica eval detector`: the edge's person detector on COCO-annotated images.
+"""`ivica eval detector` and `ivica eval faces`: the edge's person or face detector on
+COCO-annotated images (one category, named `person` or `face`).
 
 The detector runs as the edge builds it, with its score threshold lowered to 0.05 so that the
 precision-recall curve is whole; the report has COCO mAP@[.5:.95] and mAP@0.5
 (`mlops.metrics.coco_map`, equal to pycocotools), and precision, recall and F1 at the score
-threshold the edge counts with (`people.score_threshold`), boxes matched greedily by score at
-IoU 0.5. Beside the JSON: the detections in COCO result form (detections.json).
+threshold the edge keeps (`people.score_threshold`; for faces the detector's own default unless
+`faces.score_threshold` is set), boxes matched greedily by score at IoU 0.5. Faces are searched in
+the whole image (the edge's `faces.search: frame`), with the edge's `faces.min_size`. Beside the
+JSON: the detections in COCO result form (detections.json).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from edge_producer.build import person_detector
+from edge_producer.build import face_detector, person_detector
 from edge_producer.config import EdgeConfig, PeopleConfig
+from edge_producer.detectors.base import FaceDetector, PersonDetector
 from mlops.datasets import DatasetError
 from mlops.metrics import coco_map, iou_xyxy, precision_recall_f1, xywh_to_xyxy
 
 CURVE_THRESHOLD = 0.05
+CATEGORY = {"people": "person", "faces": "face"}
 
 
 def evaluate_detector(
@@ -30,25 +35,33 @@ def evaluate_detector(
     report_json: Path,
     model: str | None = None,
     decoder: str | None = None,
+    role: str = "people",
 ) -> dict[str, Any]:
-    """Evaluate the person detector (`model`: an ONNX path or bundled name; default: the
-    edge's) on the images of a COCO annotation file; write and return the report."""
+    """Evaluate the edge's detector of `role` (people or faces; `model`: an ONNX path or bundled
+    name, default the edge's) on the images of a COCO annotation file; write and return the
+    report."""
     coco = json.loads(Path(annotations).read_text(encoding="utf-8"))
-    people = [c["id"] for c in coco.get("categories", []) if c.get("name") == "person"]
-    if len(people) != 1:
-        raise DatasetError(f"{annotations}: needs exactly one category named 'person'")
-    person = people[0]
+    name = CATEGORY[role]
+    ids_named = [c["id"] for c in coco.get("categories", []) if c.get("name") == name]
+    if len(ids_named) != 1:
+        raise DatasetError(f"{annotations}: needs exactly one category named {name!r}")
+    category = ids_named[0]
     section: dict[str, Any] = {"score_threshold": CURVE_THRESHOLD}
     if model:
         section["model"] = model
     if decoder:
         section["decoder"] = decoder
     config = EdgeConfig.model_validate(
-        {"source": {"uri": str(images)}, "runtime": {"device": "cpu"}, "people": section}
+        {"source": {"uri": str(images)}, "runtime": {"device": "cpu"}, role: section}
     )
-    threshold = PeopleConfig().score_threshold  # what the edge counts with
-    detector = person_detector(config)
-    truth = [a for a in coco["annotations"] if a["category_id"] == person]
+    detector: PersonDetector | FaceDetector
+    if role == "people":
+        detector = person_detector(config)
+        threshold = PeopleConfig().score_threshold  # what the edge counts with
+    else:
+        detector = face_detector(config)
+        threshold = detector.DEFAULT_SCORE  # what the edge keeps when faces.score_threshold is unset
+    truth = [a for a in coco["annotations"] if a["category_id"] == category]
     found: list[dict[str, Any]] = []
     tp = fp = fn = 0
     for image in coco["images"]:
@@ -58,7 +71,7 @@ def evaluate_detector(
         dets = detector.detect(pixels)
         for box, score in zip(dets.xyxy, dets.score, strict=True):
             x1, y1, x2, y2 = (float(v) for v in box)
-            found.append({"image_id": image["id"], "category_id": person,
+            found.append({"image_id": image["id"], "category_id": category,
                           "bbox": [x1, y1, x2 - x1, y2 - y1], "score": float(score)})  # fmt: skip
         kept = dets.xyxy[dets.score >= threshold]
         gt = xywh_to_xyxy([a["bbox"] for a in truth if a["image_id"] == image["id"]])
@@ -68,6 +81,7 @@ def evaluate_detector(
     prf = precision_recall_f1(tp, fp, fn)
     report = {
         "model": {"name": detector.model.name, "version": detector.model.version},
+        "role": role,
         "annotations": str(annotations),
         "images": len(ids),
         "objects": len(truth),
