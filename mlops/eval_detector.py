@@ -60,7 +60,7 @@ def evaluate_detector(
         threshold = PeopleConfig().score_threshold  # what the edge counts with
     else:
         detector = face_detector(config)
-        threshold = detector.DEFAULT_SCORE  # what the edge keeps when faces.score_threshold is unset
+        threshold = detector.DEFAULT_SCORE  # the edge keeps this unless faces.score_threshold
     truth = [a for a in coco["annotations"] if a["category_id"] == category]
     found: list[dict[str, Any]] = []
     tp = fp = fn = 0

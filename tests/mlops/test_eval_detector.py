@@ -1,4 +1,4 @@
-"""`ivica eval detector` and `ivica eval faces` on stills boxed by hand (tests/mlops/data/*.coco.json):
+"""`ivica eval detector` and `ivica eval faces` on stills boxed by hand (tests/mlops/data):
 their mAP against pycocotools on the same detections, and their counts at the edge's threshold
 against a matching written here."""
 
