@@ -100,12 +100,10 @@ def zip_dir(src: Path, root: str = "ivica_bundle") -> bytes:
 
 
 def _side(cfg: StackConfig, *args: str, env: dict[str, str] | None = None) -> str:
-    from dashboards.server import venv_bin
-
     if not settings.config_path(cfg).is_file():
         raise StackError("Superset is not bootstrapped: run `ivica superset bootstrap` first")
     proc = subprocess.run(
-        [str(venv_bin("python")), str(SIDE_SCRIPT), *args],
+        [str(settings.venv_bin("python")), str(SIDE_SCRIPT), *args],
         capture_output=True,
         text=True,
         env={**os.environ, **settings.superset_env(cfg), **(env or {})},

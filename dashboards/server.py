@@ -11,6 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from dashboards import settings
+from dashboards.bundle import dashboard_password, import_bundle
 from infra.config import StackConfig
 from infra.proc import StackError, check_ports_free, read_pid, spawn, stop_pid, wait_until
 
@@ -25,19 +26,15 @@ SUPERSET_PINS = (
 DEFAULT_PORT = 8088
 
 
-def venv_bin(name: str) -> Path:
-    return settings.SUPERSET_VENV / "bin" / name
-
-
 def ensure_venv(echo=print) -> Path:
     """Reuse .venv-superset when Superset is installed there, else create it."""
     marker = settings.SUPERSET_VENV / ".installed"
-    if venv_bin("superset").is_file() and venv_bin("python").is_file():
+    if settings.venv_bin("superset").is_file() and settings.venv_bin("python").is_file():
         return settings.SUPERSET_VENV
     echo(f"creating {settings.SUPERSET_VENV} (Superset 6.1.0, takes a few minutes)")
     python = shutil.which("python3.11") or sys.executable
     subprocess.run([python, "-m", "venv", str(settings.SUPERSET_VENV)], check=True)
-    pip = [str(venv_bin("pip")), "install", "-q"]
+    pip = [str(settings.venv_bin("pip")), "install", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, *SUPERSET_PINS], check=True)
     marker.touch()
@@ -50,7 +47,7 @@ def superset_cli(cfg: StackConfig, *args: str, log: Path | None = None) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
         rc = subprocess.run(
-            [str(venv_bin("superset")), *args],
+            [str(settings.venv_bin("superset")), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -68,8 +65,6 @@ def bootstrap(cfg: StackConfig, echo=print) -> None:
     # Check every secret before anything runs.
     settings.check_secret_key(os.environ.get(settings.SECRET_KEY_ENV))
     user, password = settings.admin_credentials()
-    from dashboards.bundle import dashboard_password, import_bundle
-
     dashboard_password()
     ensure_venv(echo)
     path = settings.write_config(cfg)
@@ -114,7 +109,7 @@ def healthy(cfg: StackConfig, port: int = DEFAULT_PORT) -> bool:
 
 
 def serve_command(cfg: StackConfig, port: int) -> list[str]:
-    gunicorn = venv_bin("gunicorn")
+    gunicorn = settings.venv_bin("gunicorn")
     if gunicorn.is_file():
         return [
             str(gunicorn),
@@ -134,7 +129,15 @@ def serve_command(cfg: StackConfig, port: int) -> list[str]:
             "0",
             "superset.app:create_app()",
         ]
-    return [str(venv_bin("superset")), "run", "-h", cfg.host, "-p", str(port), "--with-threads"]
+    return [
+        str(settings.venv_bin("superset")),
+        "run",
+        "-h",
+        cfg.host,
+        "-p",
+        str(port),
+        "--with-threads",
+    ]
 
 
 def serve(cfg: StackConfig, port: int = DEFAULT_PORT, echo=print) -> str:

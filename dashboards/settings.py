@@ -26,6 +26,13 @@ KNOWN_DEFAULT_KEYS = (
     "your_secret_key_here",
 )
 SUPERSET_VENV = REPO_ROOT / ".venv-superset"
+
+
+def venv_bin(name: str) -> Path:
+    """A program in Superset's own venv."""
+    return SUPERSET_VENV / "bin" / name
+
+
 BUNDLE_DIR = REPO_ROOT / "superset" / "bundle"
 
 
