@@ -9,7 +9,7 @@ MLFLOW_VENV := .venv-mlflow
 MLFLOW_VERSION := $(shell sed -n 's/^MLFLOW_VERSION=//p' infra/versions.env)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint stack-up stack-down clean
+.PHONY: setup demo demo-down test lint stack-up stack-down clean
 
 setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed $(MLFLOW_VENV)/.installed infra/lib/.versions
 
@@ -41,6 +41,9 @@ infra/lib/.versions: infra/versions.env infra/pom.xml $(shell find jobs/udf -typ
 
 demo: setup
 	$(VENV)/bin/ivica demo
+
+demo-down:
+	$(VENV)/bin/ivica demo --down
 
 # pytest's exit code 5 (no tests collected) is a failure here.
 test: setup

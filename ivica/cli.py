@@ -43,10 +43,13 @@ def _stack(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from infra.config import load_config
-    from infra.demo import run_demo
+    from demo import run
 
-    run_demo(load_config(args.config), minutes=args.minutes)
+    cfg = load_config(args.config)
+    if args.down:
+        run.down(cfg)
+    else:
+        run.up(cfg, port=args.port, mlops=not args.no_mlops)
     return 0
 
 
@@ -227,9 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
     ss.add_argument("--port", type=int, default=8088, help="serve: web server port")
     ss.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     ss.set_defaults(func=_superset)
-    demo = sub.add_parser("demo", help="run the whole system on this machine")
+    demo = sub.add_parser(
+        "demo", help="the whole system on this machine: real clips in, a live dashboard out"
+    )
     demo.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
-    demo.add_argument("--minutes", type=int, default=5, help="minutes of synthetic video")
+    demo.add_argument("--down", action="store_true", help="stop the cameras, Superset, the stack")
+    demo.add_argument("--port", type=int, default=8088, help="Superset's port")
+    demo.add_argument("--no-mlops", action="store_true", help="without MLflow and S3")
     demo.set_defaults(func=_demo)
     edge = sub.add_parser("edge", help="the edge: camera frames to contract events")
     edge.add_argument("action", choices=["run", "probe"])

@@ -27,21 +27,11 @@ import dashboards
 from dashboards import settings
 from dashboards.bundle import load_dir
 from infra.config import REPO_ROOT, StackConfig
+from tests.dashboards.browser import DASHBOARD_SLUG, render_dashboard
 
 PORT = 18088
 STATE = REPO_ROOT / "state" / "test-superset"
 ARTIFACTS = REPO_ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DASHBOARD_SLUG = "ivica-live-demographics"
 K = 5
 
 
@@ -325,61 +315,17 @@ def test_gender_counts_below_k_are_suppressed(api: Api, seeded: Seeded) -> None:
 
 @pytest.mark.integration
 def test_dashboard_renders_in_chromium(superset: StackConfig, superset_env, seeded) -> None:
-    if not CHROMIUM.is_file():
-        pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    base = f"http://{superset.host}:{PORT}"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1600, "height": 1200})
-            page.goto(f"{base}/login/")
-            page.fill("#username", "admin")
-            page.fill("#password", superset_env[settings.ADMIN_PASSWORD_ENV])
-            page.click("[data-test=login-button]")
-            page.wait_for_url(lambda u: "/login" not in u, timeout=30_000)
-            page.goto(f"{base}/superset/dashboard/{DASHBOARD_SLUG}/")
-            holders = page.locator(".dashboard-component-chart-holder")
-            holders.first.wait_for(timeout=60_000)
-            n_charts = len([p for p in load_dir(settings.BUNDLE_DIR) if p.startswith("charts/")])
-            page.wait_for_function(
-                """n => {
-                  const h = document.querySelectorAll('.dashboard-component-chart-holder');
-                  if (h.length < n) return false;
-                  const busy = '.loading, [data-test=loading-indicator]';
-                  const drawn = 'canvas, svg, table, .header-line, .big-number, '
-                    + '.ant-alert, [role=alert], .ant-empty';
-                  return [...h].every(c => !c.querySelector(busy) && c.querySelector(drawn));
-                }""",
-                arg=n_charts,
-                timeout=90_000,
-            )
-            page.wait_for_load_state("networkidle")
-            page.wait_for_timeout(1500)  # let ECharts finish its entry animation
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"), full_page=True)
-            assert holders.count() == n_charts
-            errors = page.locator(
-                ".dashboard-component-chart-holder :is(.ant-alert-error, [role=alert], "
-                "[data-test=error-tooltip], .alert-danger)"
-            )
-            # Chart text outside data tables (a DLQ reason may well say "error").
-            texts = page.evaluate(
-                """() => [...document.querySelectorAll('.dashboard-component-chart-holder')]
-                  .map(h => { const c = h.cloneNode(true);
-                              c.querySelectorAll('table').forEach(t => t.remove());
-                              return c.textContent; })"""
-            )
-            bad = ("Unexpected error", "Error", "No results", "There was an issue")
-            texts = [t for t in texts if any(b in t for b in bad)]
-            assert errors.count() == 0, errors.all_inner_texts()
-            assert not texts, texts
-            # Every time series drew something, every table has rows.
-            assert page.locator(".dashboard-component-chart-holder canvas").count() >= 6
-            assert page.locator(".dashboard-component-chart-holder table tbody tr").count() >= 4
-        finally:
-            browser.close()
+    shown = render_dashboard(
+        f"http://{superset.host}:{PORT}",
+        "admin",
+        superset_env[settings.ADMIN_PASSWORD_ENV],
+        ARTIFACTS / "dashboard.png",
+    )
+    assert shown.charts == shown.expected_charts
+    assert shown.errors == [] and shown.error_texts == []
+    # Every time series drew something, every table has rows.
+    assert shown.canvases >= 6
+    assert shown.table_rows >= 4
 
 
 @pytest.mark.integration

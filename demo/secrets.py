@@ -1,0 +1,32 @@
+"""The demo's secrets: taken from the environment when set, else generated once and kept in
+state/demo/secrets.env (mode 600), so that a second run logs in with the same password."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from connectors.migrate import DASHBOARD_PASSWORD_ENV
+from dashboards import settings
+
+NAMES = (settings.SECRET_KEY_ENV, settings.ADMIN_PASSWORD_ENV, DASHBOARD_PASSWORD_ENV)
+
+
+def load(path: Path) -> dict[str, str]:
+    """Set each secret the environment lacks from `path`, generating it first if needed; the
+    values in force."""
+    kept: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            name, _, value = line.partition("=")
+            kept[name] = value
+    fresh = {n: secrets.token_urlsafe(36 if n == settings.SECRET_KEY_ENV else 15) for n in NAMES}
+    merged = {n: kept.get(n) or fresh[n] for n in NAMES}
+    if merged != kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text("".join(f"{n}={v}\n" for n, v in merged.items()))
+    for name, value in merged.items():
+        os.environ.setdefault(name, value)
+    return {n: os.environ[n] for n in NAMES}
