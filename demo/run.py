@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -50,7 +51,7 @@ def up(cfg: StackConfig, port: int = server.DEFAULT_PORT, mlops: bool = True, ec
     step(4, "four cameras on two sites, from the real clips")
     cameras.start(cfg, echo)
     step(5, "a few malformed events, for the dead-letter panels")
-    _publish_malformed(cfg, echo)
+    _publish_samples(cfg, echo, late=False)
     step(6, "Superset and the dashboard")
     if settings.config_path(cfg).is_file():
         dashboards.import_bundle(cfg, echo=echo)
@@ -59,6 +60,7 @@ def up(cfg: StackConfig, port: int = server.DEFAULT_PORT, mlops: bool = True, ec
     url = dashboards.serve(cfg, port, echo=echo)
     step(7, "waiting for the cameras' first windows in PostgreSQL")
     _wait_for_rows(cfg, echo)
+    _publish_samples(cfg, echo, late=True)  # behind the watermark now that windows closed
     dashboard = f"{url}/superset/dashboard/{SLUG}/"
     user = settings.admin_credentials()[0]
     echo(
@@ -82,20 +84,29 @@ def down(cfg: StackConfig, echo=print) -> None:
         raise StackError(f"cameras still running after stop: {', '.join(left)}")
 
 
-def _publish_malformed(cfg: StackConfig, echo) -> None:
-    """The malformed lines of a short simulated stream, each kind of bad input the jobs reject."""
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=3)
+def _publish_samples(cfg: StackConfig, echo, late: bool) -> None:
+    """From a short simulated stream ten minutes old: its malformed lines (each kind of bad input
+    the jobs reject), or a few valid events of a demo camera, delayed as after a network outage,
+    which the jobs route to the late topic."""
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
     streams = simulate(seed=int(start.timestamp()), minutes=2, start=start, malformed_rate=0.02)
     producer = KafkaProducer(bootstrap_servers=cfg.kafka_bootstrap, acks="all")
-    sent = 0
+    lines: list[tuple[str, str]] = []
     for topic, stream in ((contract.PERSON_DETECTIONS, streams.person),
                           (contract.GENDER_CLASSIFICATIONS, streams.gender)):  # fmt: skip
-        for _kind, line in stream.malformed:
-            producer.send(topic, key=b"demo-bad-input", value=line.encode())
-            sent += 1
+        if late:
+            cam = cameras.CAMERAS[0]
+            for _, line in stream.lines[:3]:
+                event = {**json.loads(line), "site_id": cam.site_id, "camera_id": cam.camera_id}
+                lines.append((topic, json.dumps(event)))
+        else:
+            lines += [(topic, line) for _kind, line in stream.malformed]
+    for topic, line in lines:
+        producer.send(topic, key=json.loads(line).get("camera_id", "?").encode() if late
+                      else b"demo-malformed", value=line.encode())  # fmt: skip
     producer.flush()
     producer.close()
-    echo(f"{sent} malformed events published")
+    echo(f"{len(lines)} {'late' if late else 'malformed'} events published")
 
 
 def _wait_for_rows(cfg: StackConfig, echo, timeout_s: float = 300) -> None:

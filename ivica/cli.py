@@ -53,6 +53,13 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _jobs(args: argparse.Namespace) -> int:
+    from demo.backfill import backfill
+
+    backfill(load_config(args.config), start=args.start, end=args.end)
+    return 0
+
+
 def _db(args: argparse.Namespace) -> int:
     from connectors.migrate import migrate, set_k_min
     from infra.config import load_config
@@ -230,6 +237,16 @@ def build_parser() -> argparse.ArgumentParser:
     ss.add_argument("--port", type=int, default=8088, help="serve: web server port")
     ss.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     ss.set_defaults(func=_superset)
+    jo = sub.add_parser("jobs", help="the Flink jobs on the stack (docs/backfill.md)")
+    jo_sub = jo.add_subparsers(dest="action", required=True)
+    bf = jo_sub.add_parser(
+        "backfill", help="replay the raw topics into freshly truncated result tables"
+    )
+    bf.add_argument("--from", dest="start", default="earliest",
+                    help="'earliest' (default) or an ISO-8601 time with zone")  # fmt: skip
+    bf.add_argument("--to", dest="end", help="ISO-8601 with zone (default: the latest offsets)")
+    bf.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
+    bf.set_defaults(func=_jobs)
     demo = sub.add_parser(
         "demo", help="the whole system on this machine: real clips in, a live dashboard out"
     )

@@ -2,7 +2,8 @@
 
 The rows must equal the plain-Python reference; replaying the same input leaves the table
 unchanged (upsert on the natural key); dead letters and late events land in their tables; a
-record the sink cannot read goes to Connect's dead-letter topic with the reason in headers.
+record the sink cannot read goes to Connect's dead-letter topic with the reason in headers; a
+record of an aborted transaction never lands.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import uuid
 
 import psycopg
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, KafkaProducer
 
 from connectors import connect
 from edge_producer.simulate import simulate
@@ -139,5 +140,35 @@ def test_results_land_in_postgres_once(kafka, stack, database, tmp_path):
             for s in connect.status(stack.connect_url, [c["name"] for c in configs])
             for t in s["tasks"]
         )
+
+        # Only committed transactions land (the sinks read_committed): the same result record
+        # sent in an aborted transaction and in a committed one; only the second reaches
+        # PostgreSQL.
+        reader = KafkaConsumer(
+            topics.output,
+            bootstrap_servers=kafka.bootstrap,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+            consumer_timeout_ms=10_000,
+        )
+        envelope = json.loads(next(iter(reader)).value)
+        reader.close()
+        producer = KafkaProducer(bootstrap_servers=kafka.bootstrap, transactional_id=prefix + "tx")
+        producer.init_transactions()
+        for camera, commit in ((prefix + "aborted", False), (prefix + "committed", True)):
+            envelope["payload"]["camera_id"] = camera
+            producer.begin_transaction()
+            producer.send(topics.output, key=camera.encode(), value=json.dumps(envelope).encode())
+            producer.flush()
+            if commit:
+                producer.commit_transaction()
+            else:
+                producer.abort_transaction()
+        producer.close()
+        query = "SELECT camera_id FROM ivica.people_counter WHERE camera_id IN (%s, %s)"
+        cams = (prefix + "aborted", prefix + "committed")
+        assert len(_wait_for(database.dsn, query, cams, 1)) == 1
+        time.sleep(5)  # the aborted record comes first in the topic: it had its chance
+        assert [r["camera_id"] for r in _rows(database.dsn, query, *cams)] == [cams[1]]
     finally:
         connect.delete(stack.connect_url, [c["name"] for c in configs])
