@@ -89,7 +89,8 @@ def _publish_samples(cfg: StackConfig, echo, late: bool) -> None:
     the jobs reject), or a few valid events of a demo camera, delayed as after a network outage,
     which the jobs route to the late topic."""
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
-    streams = simulate(seed=int(start.timestamp()), minutes=2, start=start, malformed_rate=0.02)
+    rate = 0.0 if late else 0.02  # the late ones must all be valid
+    streams = simulate(seed=int(start.timestamp()), minutes=2, start=start, malformed_rate=rate)
     producer = KafkaProducer(bootstrap_servers=cfg.kafka_bootstrap, acks="all")
     lines: list[tuple[str, str]] = []
     for topic, stream in ((contract.PERSON_DETECTIONS, streams.person),

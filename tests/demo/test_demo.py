@@ -2,10 +2,11 @@
 stack), from nothing; rows from the cameras' real-clip events in every minute-level result
 table, every malformed event in ivica.dead_letters and every delayed one in ivica.late_events;
 the dashboard in headless Chromium (artifacts/demo-dashboard.png) without a chart error; a
-second run that reuses everything; `ivica demo --down`, and no process left.
+second run that reuses everything; `ivica jobs backfill` into truncated tables that end
+identical to the live ones; `ivica demo --down`, and no process left.
 
 MLflow and S3 are left out (`--no-mlops`) to save suite time; tests/infra covers them. The
-hourly table is not checked: its window closes at the end of the hour."""
+live hourly table is not checked: its window closes at the end of the hour."""
 
 from __future__ import annotations
 
@@ -157,6 +158,10 @@ def test_demo_from_nothing_to_dashboard_and_down(tmp_path: Path) -> None:
             missing = [r for r in rows if r not in replayed[table]]
             extra = [r for r in replayed[table] if r not in rows and r[3] <= last_closed]
             assert (missing, extra) == ([], []), table
+        # The rows came from the replay, not from before the truncation: the live jobs had
+        # closed no hour, the replay's end closes the current one for every camera.
+        assert cameras_seen(dsn, "people_counter_hourly", CAMERA_IDS) == set(CAMERA_IDS)
+        assert len(replayed["people_counter"]) > len(live["people_counter"])
     finally:
         ivica(config, "--down", timeout=600)
     assert cameras.running(cfg) == []
