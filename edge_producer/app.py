@@ -121,6 +121,8 @@ def _loop(
     try:
         for frame in frames:
             report.frames_read = frame.frame_id + 1
+            if frame.restart:
+                pipeline.reset()  # the scene jumped: tracks end, ids are never reused
             try:
                 events = pipeline.process(frame)
             except (ValueError, RuntimeError, cv2.error) as exc:

@@ -20,6 +20,9 @@ class Frame:
     captured_at: datetime
     """Aware UTC capture time: for a file, the configured start time plus the stream's own
     timestamp; for a live source, the capture clock when the frame was grabbed."""
+    restart: bool = False
+    """The first frame after the source started again (a looping file or folder from its
+    start, a stream after a reconnect): the scene jumps, so the pipeline ends its tracks."""
 
     def __post_init__(self) -> None:
         if self.captured_at.tzinfo is None or self.captured_at.utcoffset() is None:

@@ -40,7 +40,9 @@ class SourceConfig(Section):
         default=None, description="Resize every frame to [width, height] before processing."
     )
     loop: bool = Field(
-        default=False, description="File and folder sources: start again at the end."
+        default=False,
+        description="File and folder sources: start again at the end (a new scene: tracks end "
+        "and ids are never reused).",
     )
     realtime: bool = Field(
         default=False,

@@ -111,10 +111,12 @@ class CaptureSource(VideoSource):
         skipper = FrameSkipper(self.config.target_fps)
         limit = self.config.max_frames
         processed = 0
+        restart = False
         while not self._capture.released and (limit is None or processed < limit):
             if not self._capture.grab():
                 if self._capture.released or not self._after_failed_grab():
                     return
+                restart = True
                 continue
             frame_id, captured_at = self._stamp()
             if not skipper.due(captured_at):
@@ -126,4 +128,5 @@ class CaptureSource(VideoSource):
                 continue
             skipper.mark(captured_at)
             processed += 1
-            yield Frame(resize(image, self.config.resize), frame_id, captured_at)
+            yield Frame(resize(image, self.config.resize), frame_id, captured_at, restart)
+            restart = False

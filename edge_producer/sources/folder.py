@@ -91,7 +91,8 @@ class FolderSource(VideoSource):
                 read += 1
                 skipper.mark(captured_at)
                 processed += 1
-                yield Frame(resize(image, self.config.resize), index, captured_at)
+                restart = first_id > 0 and read == 1  # the first image of a later pass
+                yield Frame(resize(image, self.config.resize), index, captured_at, restart)
             if tried and not read:
                 raise SourceError(f"no image in folder {self.path} could be read")
             if not self.config.loop:

@@ -140,3 +140,21 @@ def test_attach_faces_to_smallest_containing_person() -> None:
         np.array([[50, 20, 70, 40], [310, 10, 330, 30], [200, 10, 220, 30]]), np.ones(3)
     )
     assert attach_faces(faces, people).tolist() == [1, 2, -1]
+
+
+def test_a_looped_clip_ends_its_tracks_at_each_restart(media) -> None:
+    """Three passes of the walking clip at 3 fps: no track id lives in two passes (the people
+    jump back to the far end at each restart), and each pass tracks its two people again."""
+    fps, frames = 12.0, 35  # the clip (ffprobe): 35 frames at 12 fps, 2 people
+    sender = MemorySender()
+    run(_config("people", loop=True, target_fps=3, max_frames=27), [sender])
+    pass_of = {}  # track id -> the passes it appears in
+    for e in sender.events:
+        p = int((e.captured_at - START).total_seconds() * fps + 1e-6) // frames
+        for d in e.detections:
+            if d.track_id is not None:
+                pass_of.setdefault(d.track_id, set()).add(p)
+    assert {p for passes in pass_of.values() for p in passes} == {0, 1, 2}
+    assert all(len(passes) == 1 for passes in pass_of.values()), pass_of
+    per_pass = [sum(passes == {p} for passes in pass_of.values()) for p in range(3)]
+    assert all(n >= 2 for n in per_pass), per_pass

@@ -99,6 +99,8 @@ def test_file_loop_keeps_ids_unique_and_time_advancing(media: Path) -> None:
     assert abs(frames[count].captured_at - (START + timedelta(seconds=count / fps))) < MS
     assert all(a.captured_at < b.captured_at for a, b in pairwise(frames))
     assert np.array_equal(frames[count + 1].image, frames[1].image)
+    # The first frame of pass 2, and only it, marks the restart.
+    assert [f.frame_id for f in frames if f.restart] == [count]
 
 
 def test_file_default_start_is_open_time_and_close_ends(media: Path) -> None:
@@ -169,6 +171,7 @@ def test_folder_loop_target_fps_and_resize(image_folder: Path) -> None:
     assert [int(f.image[0, 0, 0]) for f in frames] == [0, 120, 0, 120]
     assert frames[2].captured_at == START + timedelta(seconds=2.5)
     assert frames[0].image.shape == (12, 16, 3)
+    assert [f.restart for f in frames] == [False, False, True, False]
 
 
 def test_folder_errors(tmp_path: Path) -> None:
