@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal, Self
+from datetime import datetime, timezone
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -48,7 +48,7 @@ def _to_utc_millis(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("naive datetime: captured_at must be timezone-aware (UTC)")
-        utc = value.astimezone(UTC)
+        utc = value.astimezone(timezone.utc)
         return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
     raise ValueError(
         f"captured_at must be a string 'YYYY-MM-DDTHH:MM:SS.mmmZ', got {type(value).__name__}"
@@ -111,11 +111,15 @@ class Detection(_WireModel):
     score: UnitFloat = Field(description="Detector confidence that this is a person, 0..1.")
 
     @model_validator(mode="after")
-    def _check_bbox_order(self) -> Self:
+    def _check_bbox_order(self) -> Detection:
         x1, y1, x2, y2 = self.bbox
         if x2 < x1 or y2 < y1:
             raise ValueError(f"bbox {list(self.bbox)} must satisfy x2 >= x1 and y2 >= y1")
         return self
+
+
+# typing.Self is 3.11+; the contract also runs on the edge's Python 3.10 (JetPack 6).
+_E = TypeVar("_E", bound="_Event")
 
 
 class _Event(_WireModel):
@@ -144,7 +148,7 @@ class _Event(_WireModel):
         return self.model_dump_json(by_alias=True, exclude=self._none_optionals())
 
     @classmethod
-    def from_json(cls, data: str | bytes) -> Self:
+    def from_json(cls: type[_E], data: str | bytes) -> _E:
         """Parse and validate one event from JSON text (raises pydantic.ValidationError)."""
         return cls.model_validate_json(data)
 

@@ -8,7 +8,10 @@ byte-identically through :func:`parse_ts` and :func:`format_ts`.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime, timezone
+
+UTC = timezone.utc
+"""The wire's zone (``datetime.UTC`` is 3.11+; the contract also runs on the edge's 3.10)."""
 
 TS_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"
 """The regular expression every wire timestamp must match (also used in the JSON Schemas)."""
@@ -29,7 +32,7 @@ def format_ts(dt: datetime) -> str:
         raise TypeError(f"expected datetime, got {type(dt).__name__}")
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"naive datetime {dt!r}: wire timestamps must be timezone-aware (UTC)")
-    utc = dt.astimezone(UTC)
+    utc = dt.astimezone(timezone.utc)
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
@@ -48,5 +51,5 @@ def parse_ts(s: str) -> datetime:
             f"invalid timestamp {s!r}: expected UTC 'YYYY-MM-DDTHH:MM:SS.mmmZ', "
             "e.g. '2026-11-23T20:00:00.123Z'"
         )
-    dt = datetime.fromisoformat(s)  # Python >= 3.11 parses the trailing "Z" as UTC.
-    return dt.astimezone(UTC)
+    # The pattern guarantees the trailing "Z"; Python 3.10 (JetPack 6) reads only "+00:00".
+    return datetime.fromisoformat(s[:-1] + "+00:00")

@@ -33,8 +33,8 @@ _format_checker = FormatChecker(formats=())
 @_format_checker.checks("date-time", raises=ValueError)
 def _is_date_time(instance: object) -> bool:
     # The schema's pattern fixes the form; this rejects impossible dates such as month 13.
-    if isinstance(instance, str):
-        datetime.fromisoformat(instance)
+    if isinstance(instance, str):  # Python 3.10 (the edge on JetPack 6) does not read "Z"
+        datetime.fromisoformat(instance[:-1] + "+00:00" if instance.endswith("Z") else instance)
     return True
 
 

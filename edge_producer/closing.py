@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing_extensions import Self  # typing.Self is 3.11+; the edge runs on 3.10 too
 
 
 class Closing:

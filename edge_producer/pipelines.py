@@ -13,7 +13,7 @@ timings go to :attr:`~Pipeline.timer`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
@@ -54,7 +54,7 @@ class ClassifySchedule:
 
     def due(self, track_ids: np.ndarray, now: datetime) -> np.ndarray:
         """Boolean mask over ``track_ids``: which are due at capture time ``now``."""
-        never = datetime.min.replace(tzinfo=UTC)
+        never = datetime.min.replace(tzinfo=timezone.utc)
         return np.array(
             [
                 tid == UNTRACKED or now - self._last.get(int(tid), never) >= self.interval

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 import cv2
 import numpy as np
@@ -18,7 +18,7 @@ this much closer than 1/target_fps still count as spaced far enough."""
 
 def utc_now() -> datetime:
     """The capture clock: aware UTC wall-clock time."""
-    return datetime.now(UTC)
+    return datetime.now(timezone.utc)
 
 
 class FrameSkipper:

@@ -8,7 +8,7 @@ import json
 import sys
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from contracts import (
     validate_gender_classification,
     validate_person_detections,
 )
+from contracts.timefmt import UTC
 
 CONTRACTS_DIR = Path(contracts.__file__).parent
 

@@ -7,7 +7,7 @@ import json
 import logging
 import os
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from contracts import validate_gender_classification, validate_person_detections
+from contracts.timefmt import UTC, parse_ts
 from edge_producer.app import run
 from edge_producer.build import build_pipeline, face_detector
 from edge_producer.capture import (
@@ -177,7 +178,7 @@ def test_recorder_rotates_clips_by_capture_time(tmp_path: Path) -> None:
         assert meta["end"] == times[first + count - 1].isoformat(timespec="milliseconds").replace(
             "+00:00", "Z"
         )
-        assert datetime.fromisoformat(meta["start"]).tzinfo is not None
+        assert parse_ts(meta["start"]).tzinfo is not None
         assert meta["frame_offsets_ms"] == [step_ms * j for j in range(count)]
         assert (meta["camera_id"], meta["site_id"], meta["fps"]) == ("cam-7", "site-3", 5.0)
         assert (meta["width"], meta["height"]) == (64, 48)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cv2
 import pytest
 
 from contracts import parse_ts, validate_event
+from contracts.timefmt import UTC
 from edge_producer.config import EdgeConfig, config_reference, load_config
 from infra.config import REPO_ROOT
 from tests.edge_producer.conftest import FACES_WALKING, STORE_AISLE

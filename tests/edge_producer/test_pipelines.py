@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import cv2
 import numpy as np
@@ -10,6 +10,7 @@ import pytest
 
 from contracts import validate_event
 from contracts.events import GenderClassification, PersonDetections
+from contracts.timefmt import UTC
 from edge_producer.app import run
 from edge_producer.build import build_pipeline, face_detector
 from edge_producer.config import EdgeConfig

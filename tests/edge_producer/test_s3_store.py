@@ -9,7 +9,7 @@ import os
 import secrets
 import socket
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -18,6 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from contracts.timefmt import UTC
 from edge_producer.capture import S3ClipStore, build_capture, metadata_path
 from edge_producer.capture.base import write_json_atomic
 from edge_producer.config import EdgeConfig, S3StoreConfig

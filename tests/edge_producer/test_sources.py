@@ -8,7 +8,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import pairwise
 from pathlib import Path
@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 import pytest
 
+from contracts.timefmt import UTC
 from edge_producer.config import SourceConfig
 from edge_producer.frames import Frame
 from edge_producer.sources import (
