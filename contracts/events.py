@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
 from pydantic import (
@@ -29,7 +29,7 @@ from pydantic import (
 )
 
 from contracts import topics
-from contracts.timefmt import format_ts, parse_ts
+from contracts.timefmt import UTC, format_ts, parse_ts
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -48,7 +48,7 @@ def _to_utc_millis(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("naive datetime: captured_at must be timezone-aware (UTC)")
-        utc = value.astimezone(timezone.utc)
+        utc = value.astimezone(UTC)
         return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
     raise ValueError(
         f"captured_at must be a string 'YYYY-MM-DDTHH:MM:SS.mmmZ', got {type(value).__name__}"

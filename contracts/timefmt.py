@@ -32,7 +32,7 @@ def format_ts(dt: datetime) -> str:
         raise TypeError(f"expected datetime, got {type(dt).__name__}")
     if dt.tzinfo is None or dt.utcoffset() is None:
         raise ValueError(f"naive datetime {dt!r}: wire timestamps must be timezone-aware (UTC)")
-    utc = dt.astimezone(timezone.utc)
+    utc = dt.astimezone(UTC)
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 

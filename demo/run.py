@@ -33,7 +33,7 @@ def up(cfg: StackConfig, port: int = server.DEFAULT_PORT, mlops: bool = True, ec
     def step(n: int, what: str) -> None:
         echo(f"[{n}/{STEPS} {time.monotonic() - t0:4.0f} s] {what}")
 
-    creds = secrets.load(cfg.state / "demo" / "secrets.env")
+    creds = secrets.load(secrets.path(cfg))
     step(1, "the stack: Kafka, Flink, Connect, PostgreSQL" + (", S3, MLflow" if mlops else ""))
     stack.up(cfg, echo=echo, with_=("mlops",) if mlops else ())
     step(2, "migrations, every contract topic, the JDBC sinks")
@@ -65,7 +65,7 @@ def up(cfg: StackConfig, port: int = server.DEFAULT_PORT, mlops: bool = True, ec
     user = settings.admin_credentials()[0]
     echo(
         f"\nDashboard: {dashboard}\n  login {user} / {creds[settings.ADMIN_PASSWORD_ENV]} "
-        f"(kept in {cfg.state / 'demo' / 'secrets.env'})\n"
+        f"(kept in {secrets.path(cfg)})\n"
         f"Flink UI:  {cfg.flink_rest_url}\n"
         f"Cameras:   {', '.join(c.camera_id for c in cameras.CAMERAS)} "
         f"(logs under {cameras.folder(cfg)})\n"
@@ -92,19 +92,18 @@ def _publish_samples(cfg: StackConfig, echo, late: bool) -> None:
     rate = 0.0 if late else 0.02  # the late ones must all be valid
     streams = simulate(seed=int(start.timestamp()), minutes=2, start=start, malformed_rate=rate)
     producer = KafkaProducer(bootstrap_servers=cfg.kafka_bootstrap, acks="all")
-    lines: list[tuple[str, str]] = []
+    lines: list[tuple[str, bytes, str]] = []  # topic, key, value
     for topic, stream in ((contract.PERSON_DETECTIONS, streams.person),
                           (contract.GENDER_CLASSIFICATIONS, streams.gender)):  # fmt: skip
         if late:
             cam = cameras.CAMERAS[0]
             for _, line in stream.lines[:3]:
                 event = {**json.loads(line), "site_id": cam.site_id, "camera_id": cam.camera_id}
-                lines.append((topic, json.dumps(event)))
+                lines.append((topic, cam.camera_id.encode(), json.dumps(event)))
         else:
-            lines += [(topic, line) for _kind, line in stream.malformed]
-    for topic, line in lines:
-        producer.send(topic, key=json.loads(line).get("camera_id", "?").encode() if late
-                      else b"demo-malformed", value=line.encode())  # fmt: skip
+            lines += [(topic, b"demo-malformed", line) for _kind, line in stream.malformed]
+    for topic, key, line in lines:
+        producer.send(topic, key=key, value=line.encode())
     producer.flush()
     producer.close()
     echo(f"{len(lines)} {'late' if late else 'malformed'} events published")

@@ -9,24 +9,32 @@ from pathlib import Path
 
 from connectors.migrate import DASHBOARD_PASSWORD_ENV
 from dashboards import settings
+from infra.config import StackConfig
 
 NAMES = (settings.SECRET_KEY_ENV, settings.ADMIN_PASSWORD_ENV, DASHBOARD_PASSWORD_ENV)
 
 
-def load(path: Path) -> dict[str, str]:
-    """Set each secret the environment lacks from `path`, generating it first if needed; the
+def path(cfg: StackConfig) -> Path:
+    return cfg.state / "demo" / "secrets.env"
+
+
+def read(file: Path) -> dict[str, str]:
+    """The secrets kept in `file` (none when it does not exist)."""
+    if not file.is_file():
+        return {}
+    return dict(line.partition("=")[::2] for line in file.read_text().splitlines())
+
+
+def load(file: Path) -> dict[str, str]:
+    """Set each secret the environment lacks from `file`, generating it first if needed; the
     values in force."""
-    kept: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            name, _, value = line.partition("=")
-            kept[name] = value
+    kept = read(file)
     fresh = {n: secrets.token_urlsafe(36 if n == settings.SECRET_KEY_ENV else 15) for n in NAMES}
     merged = {n: kept.get(n) or fresh[n] for n in NAMES}
     if merged != kept:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.touch(mode=0o600)
-        path.write_text("".join(f"{n}={v}\n" for n, v in merged.items()))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.touch(mode=0o600)
+        file.write_text("".join(f"{n}={v}\n" for n, v in merged.items()))
     for name, value in merged.items():
         os.environ.setdefault(name, value)
     return {n: os.environ[n] for n in NAMES}

@@ -13,11 +13,12 @@ timings go to :attr:`~Pipeline.timer`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from contracts.events import Event
+from contracts.timefmt import UTC
 from edge_producer.detections import UNTRACKED, Detections
 from edge_producer.detectors.base import FaceDetector, PersonDetector
 from edge_producer.events import EventBuilder
@@ -54,7 +55,7 @@ class ClassifySchedule:
 
     def due(self, track_ids: np.ndarray, now: datetime) -> np.ndarray:
         """Boolean mask over ``track_ids``: which are due at capture time ``now``."""
-        never = datetime.min.replace(tzinfo=timezone.utc)
+        never = datetime.min.replace(tzinfo=UTC)
         return np.array(
             [
                 tid == UNTRACKED or now - self._last.get(int(tid), never) >= self.interval

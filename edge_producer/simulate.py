@@ -13,11 +13,11 @@ import json
 import random
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
-from contracts.timefmt import format_ts
+from contracts.timefmt import UTC, format_ts
 
-T0 = datetime(2026, 11, 23, 20, 0, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 23, 20, 0, 0, tzinfo=UTC)
 MALFORMED_PERSON = ("invalid_json", "missing_field", "wrong_type", "bad_time", "negative")
 MALFORMED_GENDER = ("invalid_json", "missing_field", "wrong_type", "bad_time", "bad_gender")
 

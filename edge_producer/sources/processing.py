@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 import cv2
 import numpy as np
 
+from contracts.timefmt import UTC
 from edge_producer.frames import Frame
 
 SKIP_TOLERANCE_S = 0.001
@@ -18,7 +19,7 @@ this much closer than 1/target_fps still count as spaced far enough."""
 
 def utc_now() -> datetime:
     """The capture clock: aware UTC wall-clock time."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class FrameSkipper:

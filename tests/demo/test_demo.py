@@ -21,11 +21,13 @@ import psycopg
 import pytest
 import yaml
 
-from demo import cameras
+from dashboards import settings
+from demo import cameras, secrets
 from infra import stack
 from infra.config import REPO_ROOT, StackConfig
 from infra.services.postgres import Postgres
 from tests.dashboards.browser import render_dashboard
+from tests.processes import processes_of
 
 DEMO_STACK = {
     "state_dir": str(REPO_ROOT / "state" / "test-demo"),
@@ -54,20 +56,6 @@ def ivica(config: Path, *args: str, timeout: float) -> str:
     print(done.stdout[-4000:], done.stderr[-4000:])
     assert done.returncode == 0, done.stderr[-3000:]
     return done.stdout
-
-
-def processes_under(state: Path) -> list[str]:
-    """Command lines of live processes that name the demo's state directory."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if str(state) in cmd:
-                found.append(cmd[:200])
-    return found
 
 
 def settled(dsn: str, quiet_s: float = 20, timeout_s: float = 300) -> dict[str, set[tuple]]:
@@ -124,14 +112,11 @@ def test_demo_from_nothing_to_dashboard_and_down(tmp_path: Path) -> None:
         # Each malformed line and each delayed event once, and nothing else.
         assert (dead, behind) == (published, late)
 
-        secrets = dict(
-            line.split("=", 1)
-            for line in (cfg.state / "demo" / "secrets.env").read_text().splitlines()
-        )
+        kept = secrets.read(secrets.path(cfg))
         shown = render_dashboard(
             f"http://{cfg.host}:{PORT}",
             "admin",
-            secrets["SUPERSET_ADMIN_PASSWORD"],
+            kept[settings.ADMIN_PASSWORD_ENV],
             REPO_ROOT / "artifacts" / "demo-dashboard.png",
         )
         assert shown.charts == shown.expected_charts
@@ -166,4 +151,4 @@ def test_demo_from_nothing_to_dashboard_and_down(tmp_path: Path) -> None:
         ivica(config, "--down", timeout=600)
     assert cameras.running(cfg) == []
     assert not any(s.running for s in stack.status(cfg))
-    assert processes_under(cfg.state) == []
+    assert processes_of(cfg.state) == []

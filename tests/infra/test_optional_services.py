@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from contextlib import closing
-from pathlib import Path
 
 import boto3
 import pika
@@ -14,27 +13,10 @@ from botocore.exceptions import ClientError
 
 from infra import stack
 from infra.config import StackConfig
-from infra.proc import StackError, pid_alive, port_in_use
+from infra.proc import StackError, port_in_use
 from ivica.cli import main
 from tests.conftest import RabbitMQServer, S3Server
-
-
-def _processes_of(path: Path) -> list[str]:
-    """Live processes whose command line or environment names `path` (beam.smp, epmd,
-    erl_child_setup, inet_gethost, java ...), independent of how the services track them."""
-    needle = str(path).encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            blob = (entry / "cmdline").read_bytes() + (entry / "environ").read_bytes()
-            comm = (entry / "comm").read_text().strip()
-        except OSError:
-            continue
-        if needle in blob and pid_alive(int(entry.name)):
-            found.append(f"{entry.name} {comm}")
-    return found
+from tests.processes import processes_of
 
 
 def _amqp(server: RabbitMQServer) -> pika.BlockingConnection:
@@ -60,7 +42,7 @@ def test_rabbitmq_keeps_a_persistent_message_through_down_and_start(rabbitmq_ser
     try:
         stack.down(svc.cfg, echo=lambda _: None)  # the real `ivica stack down`
         assert not svc.running()
-        assert not _processes_of(svc.dir), "down left RabbitMQ processes (beam, epmd, ...)"
+        assert not processes_of(svc.dir), "down left RabbitMQ processes (beam, epmd, ...)"
         assert not [p for p in svc.ports if port_in_use(svc.cfg.host, p)]
     finally:
         svc.start()
@@ -88,7 +70,7 @@ def test_s3_keeps_an_object_through_stop_and_start(s3_server: S3Server):
     svc = s3_server.service
     try:
         svc.stop()
-        assert not _processes_of(svc.dir), "stop left the s3proxy JVM"
+        assert not processes_of(svc.dir), "stop left the s3proxy JVM"
     finally:
         svc.start()
 
