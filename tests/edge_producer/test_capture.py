@@ -287,4 +287,4 @@ def test_edge_run_records_blurred_clips_and_events_stay_metadata(tmp_path, count
         validate(event)
         assert len(line) < 2000  # a frame of people, never an image
     meta = json.loads(metadata_path(clip).read_text())
-    assert {m["name"] for m in meta["models"]} == {"yolox_nano", "gender_v2"}
+    assert {m["name"] for m in meta["models"]} == {"yolox_nano", "gender_v3"}

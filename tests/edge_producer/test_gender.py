@@ -202,8 +202,8 @@ def test_built_from_config() -> None:
         EdgeConfig.model_validate({"source": {"uri": "x"}, "gender": {"batch_size": 5}})
     )
     assert (classifier.model.name, classifier.chip_size, classifier.batch_size) == (
-        "gender_v2",  # the default
-        32,
+        "gender_v3",  # the default
+        160,
         5,
     )
 

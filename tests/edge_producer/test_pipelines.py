@@ -60,7 +60,7 @@ def test_all_pipeline_with_mtcnn_classifies_faces(media) -> None:
     sender = MemorySender()
     run(_config("all", {"faces": {"model": "mtcnn"}}, max_frames=24), [sender])
     genders = [e for e in sender.events if isinstance(e, GenderClassification)]
-    assert genders and all(g.model.name == "gender_v2" for g in genders)
+    assert genders and all(g.model.name == "gender_v3" for g in genders)
 
 
 def test_all_pipeline_events_follow_the_contract(walking_all) -> None:
