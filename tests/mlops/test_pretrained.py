@@ -60,3 +60,34 @@ def test_port_equals_tfjs_on_real_chips():
     np.testing.assert_allclose(features, np.array(reference["features"]), atol=1e-4)
     # the reference itself: the pre-trained network reads the female chip as female
     assert reference["male_probability"][0] < 0.5
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed: no fine-tuning")
+def test_fine_tuning_keeps_frozen_blocks_and_exports(tmp_path):
+    from edge_producer.classifiers import OnnxGenderClassifier
+    from edge_producer.models import resolve_model
+    from edge_producer.runtime import load_runtime
+    from mlops.gender.chips import load_face_set
+    from mlops.gender.export import export_onnx, parity, wrap
+    from mlops.gender.model import FaceMobileNet
+    from mlops.gender.train import TrainConfig, to_input, train
+
+    torch.set_num_threads(2)
+    faces = load_face_set(
+        REPO.parent / "shared/media/faces_fairface_train", tmp_path, limit=48, progress=False
+    )
+    weights = str(fetch(REPO / "state" / "pretrained", progress=False))
+    cfg = TrainConfig(arch="mobilenet", pretrained=weights, freeze=11, chip_size=64, epochs=1,
+                      batch_size=16, lr=1e-3, holdout=0.25, augment=False)  # fmt: skip
+    start = FaceMobileNet.from_tfjs(Path(weights), chip_size=64)
+    net, history = train(cfg, faces, progress=False)
+    assert len(history) == 1 and history[0]["train_loss"] > 0
+    assert torch.equal(net.conv1.weight, start.conv1.weight)  # frozen: as pre-trained
+    assert torch.equal(net.pw[10].weight, start.pw[10].weight)
+    assert not torch.equal(net.pw[12].weight, start.pw[12].weight)  # trained
+    assert not torch.equal(net.gender.weight, start.gender.weight)
+    path = export_onnx(wrap(net, tta=True), tmp_path / "mobilenet.onnx")
+    x = to_input(faces.chips(64)[:8]).numpy()
+    assert parity(wrap(net, tta=True), path, x) < 1e-4
+    model = resolve_model(str(path), "gender", decoder="chip_classifier")
+    assert OnnxGenderClassifier(load_runtime(path), model).chip_size == 64
