@@ -1,7 +1,8 @@
 """Gender chip classifiers in PyTorch: the bundled gender_v1 network (its weights read from its
-ONNX file, to fine-tune it or to ensemble with it), a compact CNN trained from scratch, and the
-wrappers that give the edge's model contract (Nx3xSxS preprocessed RGB chips in, Nx2
-probabilities [female, male] out)."""
+ONNX file, to fine-tune it or to ensemble with it), a compact CNN trained from scratch, a
+pre-trained face MobileNet (gender_v3's, its weights read from TF.js), and the wrappers that
+give the edge's model contract (Nx3xSxS preprocessed RGB chips in, Nx2 probabilities [female,
+male] out)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 from torch.nn import functional as F
+
+from edge_producer.classifiers import RGB_MEAN, SCALE
 
 
 class Affine(nn.Module):
@@ -199,21 +202,20 @@ def _same(size: int, kernel: int, stride: int) -> tuple[tuple[int, int, int, int
 
 
 class FaceMobileNet(nn.Module):
-    """MobileNet v1 (width 1) with an age/gender/identity head: A. Savchenko's HSE_FaceRec_tf
-    model, pre-trained on VGGFace2 identities, then for age and gender. Its batch norms are
-    folded (a depthwise layer keeps a per-channel scale, every layer an offset), ReLU6,
-    global average pooling, fc 1024 -> 256 (ReLU), fc 256 -> 1 (the male logit). Takes the
-    edge's preprocessed RGB chips and turns them into the BGR, mean-subtracted pixels the
-    network was trained on. Returns logits [-z/2, z/2] for [female, male], so that the softmax
-    is the original sigmoid. ``freeze`` keeps conv1 and the first ``freeze`` of the 13 blocks
-    fixed (run without gradients)."""
+    """MobileNet v1 (width 1) with the gender head of A. V. Savchenko's HSE_FaceRec_tf
+    age/gender/identity model, pre-trained on VGGFace2 identities, then for age and gender.
+
+    Its batch norms are folded (a depthwise layer keeps a per-channel scale, every layer an
+    offset); ReLU6, global average pooling, fc 1024 -> 256 (ReLU), fc 256 -> 1 (the male
+    logit). It takes the edge's preprocessed RGB chips and turns them into the BGR,
+    mean-subtracted pixels the network was trained on, and returns logits [-z/2, z/2] for
+    [female, male], so that their softmax is the original sigmoid. ``freeze`` keeps conv1 and
+    the first ``freeze`` of the 13 blocks fixed (run without gradients)."""
 
     def __init__(self, chip_size: int = 160, dropout: float = 0.0, freeze: int = 0) -> None:
         super().__init__()
         self.chip_size = chip_size
         self.freeze = freeze
-        from edge_producer.classifiers import RGB_MEAN, SCALE
-
         shift = torch.tensor(RGB_MEAN) - torch.tensor(VGG_MEAN_RGB)
         self.register_buffer("in_scale", torch.tensor(1.0 / float(SCALE)))
         self.register_buffer("in_shift", shift.reshape(1, 3, 1, 1).float())

