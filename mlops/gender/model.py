@@ -233,7 +233,8 @@ class FaceMobileNet(nn.Module):
             self.pw.append(nn.Conv2d(cin, cout, 1, bias=False))
         self.pads = pads
         self.affines = nn.ModuleList(
-            [Affine(32)] + [Affine(c) for i in range(13) for c in (channels[i], channels[i + 1])]
+            [Affine(32)]
+            + [Affine(c) for i in range(len(MOBILENET_STRIDES)) for c in channels[i : i + 2]]
         )
         self.dropout = nn.Dropout(dropout)
         self.feats = nn.Linear(1024, 256)
@@ -271,7 +272,7 @@ class FaceMobileNet(nn.Module):
         with torch.no_grad():
             net.conv1.weight.copy_(t(w["conv1/convolution/merged_input"].transpose(3, 2, 0, 1)))
             net.affines[0].offset.copy_(t(w["conv1_bn/batchnorm_1/sub"]).reshape(1, -1, 1, 1))
-            for i in range(13):
+            for i in range(len(MOBILENET_STRIDES)):
                 b = i + 1
                 dw = w[f"conv_dw_{b}/depthwise_kernel"]  # [3, 3, C, 1]
                 net.dw[i].weight.copy_(t(dw.transpose(2, 3, 0, 1)))

