@@ -53,8 +53,10 @@ def edge_config(config_path: str | Path | None = None, **overrides: Any) -> Edge
 
 
 def run_with_progress(config: EdgeConfig) -> RunReport:
-    """:func:`run` with a progress bar and log lines on standard error. The broker clients'
-    own connection errors are left out: during an outage the senders log one line a retry."""
+    """:func:`run` with a progress bar and log lines on standard error. The bar is shown on a
+    terminal only: a service's log file gets the health lines, not a bar redrawn every frame.
+    The broker clients' own connection errors are left out: during an outage the senders log
+    one line a retry."""
     from tqdm import tqdm
 
     logging.basicConfig(
@@ -63,7 +65,8 @@ def run_with_progress(config: EdgeConfig) -> RunReport:
     for noisy in ("kafka", "pika"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
-    with tqdm(total=config.source.max_frames, unit="frame", desc="edge", leave=True) as bar:
+    bar = tqdm(total=config.source.max_frames, unit="frame", desc="edge", disable=None)
+    with bar:
         return run(config, on_frame=lambda _: bar.update())
 
 
