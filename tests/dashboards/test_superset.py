@@ -9,9 +9,11 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -326,6 +328,46 @@ def test_dashboard_renders_in_chromium(superset: StackConfig, superset_env, seed
     # Every time series drew something, every table has rows.
     assert shown.canvases >= 6
     assert shown.table_rows >= 4
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any) -> None:
+        return None
+
+
+@pytest.mark.integration
+def test_a_late_anonymous_event_log_keeps_the_login(superset: StackConfig, superset_env) -> None:
+    """The web app posts its event log in the background, from the login page too. On a busy
+    server that anonymous request may be answered after the login is: its answer must not
+    replace the new session (Superset's own answer, a redirect with "Access is Denied"
+    flashed into a new anonymous session cookie, logged the demo's browser out)."""
+    base = f"http://{superset.host}:{PORT}"
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    with browser.open(f"{base}/login/", timeout=120) as resp:
+        token = re.search(r'id="csrf_token"\s+value="([^"]+)"', resp.read().decode())[1]
+    anonymous = {c.name: c.value for c in jar}["session"]
+    form = {
+        "username": superset_env[settings.ADMIN_USER_ENV],
+        "password": superset_env[settings.ADMIN_PASSWORD_ENV],
+        "csrf_token": token,
+    }
+    with browser.open(f"{base}/login/", urllib.parse.urlencode(form).encode(), 120) as resp:
+        assert "/login" not in resp.url
+    # Sent with the anonymous cookie before the login, its answer taken in after it.
+    late = urllib.request.Request(
+        f"{base}/superset/log/?explode=events",
+        data=urllib.parse.urlencode({"events": "[]"}).encode(),
+        headers={"Cookie": f"session={anonymous}"},
+        method="POST",
+    )
+    try:
+        answer = urllib.request.build_opener(_NoRedirect).open(late, timeout=120)
+    except urllib.error.HTTPError as exc:  # Superset's own 302 to the login page
+        answer = exc
+    jar.extract_cookies(answer, late)
+    with browser.open(f"{base}/api/v1/me/", timeout=120) as resp:
+        assert json.loads(resp.read())["result"]["username"] == form["username"]
 
 
 @pytest.mark.integration
