@@ -66,10 +66,11 @@ def render_dashboard(base: str, user: str, password: str, screenshot: Path) -> R
             )
             # Chart text outside data tables (a DLQ reason may well say "error").
             texts = page.evaluate(
-                """() => [...document.querySelectorAll('.dashboard-component-chart-holder')]
+                """holder => [...document.querySelectorAll(holder)]
                   .map(h => { const c = h.cloneNode(true);
                               c.querySelectorAll('table').forEach(t => t.remove());
-                              return c.textContent; })"""
+                              return c.textContent; })""",
+                HOLDER,
             )
             bad = ("Unexpected error", "Error", "No results", "There was an issue")
             return Rendered(
