@@ -65,8 +65,7 @@ def run_with_progress(config: EdgeConfig) -> RunReport:
     for noisy in ("kafka", "pika"):
         logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
-    bar = tqdm(total=config.source.max_frames, unit="frame", desc="edge", disable=None)
-    with bar:
+    with tqdm(total=config.source.max_frames, unit="frame", desc="edge", disable=None) as bar:
         return run(config, on_frame=lambda _: bar.update())
 
 
