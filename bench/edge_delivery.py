@@ -1,7 +1,7 @@
 """The edge's delivery path against a plain Kafka producer, side by side in one run.
 
     .venv/bin/python -m bench.edge_delivery [--events 20000] [--rounds 3] [--rate 50 --rate 1000]
-        [--keep-kafka]
+        [--outage-s 60] [--outage-rate 20] [--keep-kafka]
 
 - **throughput**: the same contract events (three people a frame, an event_id each) go to
   Kafka once through `SpooledSender` (every event written to the spool's log, a drainer
@@ -12,6 +12,11 @@
 - **drain**: a backlog of 60 s of events at each `--rate` (events per second of one edge) is
   spooled while no broker is reachable, then a sender starts against Kafka: the seconds until
   the spool is empty.
+- **outage**: one sender sends events at `--outage-rate` per second in real time; Kafka is
+  killed with SIGKILL for `--outage-s` (60 s of backlog) and started again; the events go on
+  until the backlog has drained. Figures: records in Kafka against events produced (the aim is
+  1.00: each event once), the most events the producer held at once, its sessions, and the
+  seconds from Kafka's return to an empty spool.
 
 Runs its own Kafka (`state/bench-stack`, port 24092), the broker of bench/jobs_throughput.py;
 nothing else of the stack is needed. It prints figures and ratios and asserts nothing.
@@ -27,7 +32,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 
 from bench.jobs_throughput import BENCH_STACK
@@ -111,6 +116,62 @@ def drain(bootstrap: str, topic: str, backlog: list[PersonDetections], spool_dir
     return seconds
 
 
+def outage(
+    kafka: Kafka, topic: str, rate: float, outage_s: float, spool_dir: Path
+) -> dict[str, float]:
+    """Events at `rate` per second through a spooled sender while Kafka is killed for
+    `outage_s` and comes back; records in the topic against events produced."""
+    broker = KafkaBroker(kafka.cfg.kafka_bootstrap, timeout_s=5)
+    sender = SpooledSender(
+        Spool(spool_dir / f"outage-{uuid.uuid4().hex}"),
+        broker,
+        topics={PersonDetections.TOPIC: topic},
+        max_backoff_s=2,
+    )
+    sent = 0
+    most_in_flight = 0
+    start = time.monotonic()
+    phases = {"kill": start + 10, "back": start + 10 + outage_s}
+    back_at = drained_at = None
+    while drained_at is None or time.monotonic() < drained_at + 5:
+        for e in events(max(1, round(rate / 10))):  # a tenth of a second's events
+            sender.send(e)
+            sent += 1
+        most_in_flight = max(most_in_flight, broker.in_flight)
+        now = time.monotonic()
+        if "kill" in phases and now >= phases.pop("kill"):
+            kafka.kill()
+        if "back" in phases and now >= phases["back"]:
+            phases.pop("back")
+            kafka.start()
+            back_at = time.monotonic()
+        if back_at and drained_at is None and sender.spool.depth <= rate:  # caught up
+            drained_at = time.monotonic()
+        time.sleep(0.1)
+    if not sender.flush(timeout_s=120):
+        raise RuntimeError("the spool did not drain in 120 s after the outage")
+    sender.close()
+    assert back_at is not None and drained_at is not None
+    return {
+        "events": sent,
+        "records": topic_records(kafka.cfg.kafka_bootstrap, topic),
+        "in_flight": most_in_flight,
+        "sessions": broker.sessions,
+        "drain_s": drained_at - back_at,
+    }
+
+
+def topic_records(bootstrap: str, topic: str) -> int:
+    """Records in a one-partition topic: its end offset (an idempotent producer writes no
+    gaps; nothing is compacted)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap)
+    tp = TopicPartition(topic, 0)
+    try:
+        return consumer.end_offsets([tp])[tp]
+    finally:
+        consumer.close()
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench.edge_delivery", description=__doc__.split("\n")[0])
     p.add_argument("--events", type=int, default=20_000, help="events per side and round")
@@ -118,6 +179,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--rate", type=float, action="append", help="backlog rates, events/s (default 50, 1000)"
     )
+    p.add_argument("--outage-s", type=float, default=60.0, help="Kafka's outage; 0 skips it")
+    p.add_argument("--outage-rate", type=float, default=20.0, help="events/s during the outage")
     p.add_argument("--keep-kafka", action="store_true", help="leave the bench Kafka running")
     return p.parse_args(argv)
 
@@ -161,6 +224,18 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"drain of a 60 s backlog at {rate:,.0f} ev/s ({n:,} events): "
                     f"{seconds:.2f} s ({n / seconds:,.0f} ev/s)",
+                    flush=True,
+                )
+            if args.outage_s:
+                o = outage(
+                    kafka, new_topic(admin, "outage"), args.outage_rate, args.outage_s, Path(tmp)
+                )
+                print(
+                    f"outage of {args.outage_s:.0f} s (Kafka killed) at {args.outage_rate:,.0f}"
+                    f" ev/s: {o['records']:,} records in Kafka for {o['events']:,} events ="
+                    f" {o['records'] / o['events']:.2f}x (aim 1.00); at most {o['in_flight']:,}"
+                    f" in flight; {o['sessions']} producer session(s); drained"
+                    f" {o['drain_s']:.1f} s after Kafka's return",
                     flush=True,
                 )
     finally:

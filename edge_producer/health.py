@@ -129,6 +129,11 @@ class Health(Closing, Collector):
             "dropped": CounterMetricFamily(
                 "ivica_edge_spool_dropped", "Events the spool dropped.", labels=["sender", "reason"]
             ),
+            "in_flight": GaugeMetricFamily(
+                "ivica_edge_sender_in_flight",
+                "Spooled events handed to the broker's client, not yet confirmed.",
+                labels=["sender"],
+            ),
         }
         for s in self.spooled:
             families["sent"].add_metric([s.name], s.sent)
@@ -137,6 +142,7 @@ class Health(Closing, Collector):
             families["depth"].add_metric([s.name], s.spool.depth)
             families["bytes"].add_metric([s.name], s.spool.bytes)
             families["age"].add_metric([s.name], s.spool.oldest_age_s())
+            families["in_flight"].add_metric([s.name], s.broker.in_flight)
             dropped = s.spool.dropped
             for reason in ("oldest", "newest", "expired"):
                 families["dropped"].add_metric([s.name, reason], getattr(dropped, reason))

@@ -114,11 +114,22 @@ def spawn(cmd: list[str], log: Path, pidfile: Path, env: dict[str, str] | None =
 
 def stop_pid(pid: int, timeout_s: float) -> None:
     """SIGTERM `pid` (its whole group if it leads one), then SIGKILL it after `timeout_s`."""
+    _signal_until_gone(pid, [(signal.SIGTERM, timeout_s), (signal.SIGKILL, timeout_s)])
+
+
+def kill_pid(pid: int, timeout_s: float = 30.0) -> None:
+    """SIGKILL `pid` (its whole group if it leads one) at once, as a crash would, and wait
+    until it is gone."""
+    _signal_until_gone(pid, [(signal.SIGKILL, timeout_s)])
+
+
+def _signal_until_gone(pid: int, steps: list[tuple[signal.Signals, float]]) -> None:
+    """Send each signal in turn, waiting up to its seconds for the process to end."""
     try:
         leader = os.getpgid(pid) == pid
     except ProcessLookupError:
         return
-    for sig in (signal.SIGTERM, signal.SIGKILL):
+    for sig, timeout_s in steps:
         try:
             if leader:
                 os.killpg(pid, sig)

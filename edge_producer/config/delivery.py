@@ -80,6 +80,14 @@ class KafkaSenderConfig(Section):
     timeout_s: float = Field(
         default=30.0, gt=0, description="Seconds to wait for a connection or a confirmation."
     )
+    delivery_timeout_s: float = Field(
+        default=86_400.0,
+        ge=60,
+        description="How long the producer retries an event itself (idempotently, so Kafka"
+        " drops its own repeats) before it gives up. When it gives up, its session is closed"
+        " and a new one sends the unconfirmed events again, which can repeat the ones Kafka"
+        " had already written. Longer than the longest outage you expect.",
+    )
 
     @model_validator(mode="after")
     def _sasl_complete(self) -> KafkaSenderConfig:

@@ -58,7 +58,11 @@ def build_sender(sender: SenderConfig, spool: SpoolConfig) -> MessageSender:
         return JsonlSender(sender.path)
     if isinstance(sender, KafkaSenderConfig):
         broker: Broker = KafkaBroker(
-            sender.bootstrap, timeout_s=sender.timeout_s, **kafka_client_settings(sender)
+            sender.bootstrap,
+            timeout_s=sender.timeout_s,
+            delivery_timeout_s=sender.delivery_timeout_s,
+            max_in_flight=spool.batch,
+            **kafka_client_settings(sender),
         )
     else:
         broker = RabbitMQBroker(sender)

@@ -27,7 +27,14 @@ class Broker(Closing, ABC):
     @abstractmethod
     def publish(self, entries: list[Entry]) -> list[int]:
         """Send the entries in order; return the sequence numbers the broker confirmed (a
-        prefix or all of them). Raise on a failure that confirmed nothing."""
+        prefix or all of them). Raise on a failure that confirmed nothing. `entries` always
+        starts at the oldest unconfirmed event, so a call after a failure gets again what the
+        broker did not confirm: an event the client still holds must not be sent again."""
+
+    @property
+    def in_flight(self) -> int:
+        """Events handed to the broker's client and not yet confirmed."""
+        return 0
 
 
 class SpooledSender(MessageSender):

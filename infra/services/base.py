@@ -9,7 +9,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 
 from infra.config import StackConfig
-from infra.proc import check_ports_free, read_pid, spawn, stop_pid, wait_until
+from infra.proc import check_ports_free, kill_pid, read_pid, spawn, stop_pid, wait_until
 
 
 class Service(ABC):
@@ -74,6 +74,13 @@ class Service(ABC):
     def stop(self) -> None:
         for pid in self.pids():
             stop_pid(pid, self.cfg.timeouts.stop_s)
+        self.pidfile.unlink(missing_ok=True)
+
+    def kill(self) -> None:
+        """SIGKILL every process of the service at once, as a crash would (failure tests);
+        `start` brings it back on the data it left."""
+        for pid in self.pids():
+            kill_pid(pid)
         self.pidfile.unlink(missing_ok=True)
 
 

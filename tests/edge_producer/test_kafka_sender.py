@@ -1,9 +1,15 @@
 """The spooled Kafka sender against the real broker of the test stack: events arrive in each
-camera's order, and events spooled while Kafka was unreachable are sent after a restart."""
+camera's order, events spooled while Kafka was unreachable are sent after a restart, and the
+drainer's retries while Kafka does not answer hand no event to the producer twice."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -12,6 +18,7 @@ from contracts.events import PersonDetections
 from edge_producer.senders.kafka import KafkaBroker
 from edge_producer.senders.spooled import SpooledSender
 from edge_producer.spool import Spool
+from infra.services.kafka import Kafka
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +72,39 @@ def test_events_spooled_during_an_outage_are_sent_after_a_restart(kafka, tmp_pat
     sender.close()
     got = kafka.read(topic, expect=30, timeout_s=60)
     assert [r["frame_id"] for r in got] == list(range(30))
+
+
+@contextmanager
+def paused(service: Kafka) -> Iterator[None]:
+    """The broker stopped with SIGSTOP: its connections stay open and nothing is answered."""
+    pids = service.pids()
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
+
+
+def test_retries_while_kafka_does_not_answer_send_each_event_once(kafka, stack_config, tmp_path):
+    topic = kafka.topic("person")
+    broker = KafkaBroker(kafka.bootstrap, timeout_s=1)
+    sender = SpooledSender(
+        Spool(tmp_path / "spool"), broker, topics={topics.PERSON_DETECTIONS: topic},
+        max_backoff_s=0.2,
+    )  # fmt: skip
+    sender.send(frame("cam-0", 0))
+    assert sender.flush(timeout_s=60), "the producer must connect first"
+    with paused(Kafka(stack_config)):
+        for i in range(1, 51):
+            sender.send(frame("cam-0", i))
+        deadline = time.monotonic() + 30
+        while sender.send_errors < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert sender.send_errors >= 3, "the drainer must have timed out and retried"
+        assert broker.in_flight == 50 and sender.spool.depth == 50
+    assert sender.flush(timeout_s=60), "the backlog did not drain"
+    sender.close()
+    got = kafka.read(topic, expect=51, timeout_s=60, settle_s=3)
+    assert [r["frame_id"] for r in got] == list(range(51)), "each event once, in order"
