@@ -145,8 +145,12 @@ def source_vertices(job: dict) -> set[str]:
 STREAM_OF = {"person_detections": "people", "gender_classifications": "gender"}
 
 
+KEEP_REPEATS = " keep-repeats"  # a job's label with --keep-repeats: no deduplication
+
+
 def job_of(name: str) -> StreamJob:
     """A stream job (people, gender: every output on one read) or one output alone."""
+    name = name.removesuffix(KEEP_REPEATS)
     return STREAM_JOBS.get(name) or JOBS[name]
 
 
@@ -252,12 +256,16 @@ def passthrough(source: str, sink: str = "kafka", parallelism: int = 1) -> Run:
     )
 
 
-def job_run(name: str, source: str | None = None, parallelism: int = 1) -> Run:
+def job_run(
+    name: str, source: str | None = None, parallelism: int = 1, keep_repeats: bool = False
+) -> Run:
     job = job_of(name)
     source = source or ("person" if job.stream == "person_detections" else "gender")
     outputs = tuple(r.name for r in job.results) if len(job.results) > 1 else ("out",)
     label = f"{name} p{parallelism}" if source == "person2" else name
-    return Run(label, f"jobs/{name}.py", source, ["--parallelism", str(parallelism)], outputs)
+    extra = ["--parallelism", str(parallelism)] + (["--keep-repeats"] if keep_repeats else [])
+    label += KEEP_REPEATS if keep_repeats else ""
+    return Run(label, f"jobs/{name}.py", source, extra, outputs)
 
 
 @dataclass
@@ -335,15 +343,22 @@ def backfill_args(cfg: StackConfig, topics: Topics, inputs: Inputs, run: Run, n:
     ]  # fmt: skip
 
 
-def run_plan(jobs: list[str], with_scaling: bool, rounds: int) -> list[Run]:
+def run_plan(
+    jobs: list[str], with_scaling: bool, rounds: int, dedup_cost: bool = False
+) -> list[Run]:
     """A warm-up run (a fresh cluster's first job is slow: class loading, JIT), then `rounds`
     rounds of the ceilings and the jobs, every other round in mirrored order, so that drift
-    hits both sides; then the scaling runs on the 2-partition topic, the same way."""
+    hits both sides; then the scaling runs on the 2-partition topic, the same way.
+    `dedup_cost`: each job also runs with --keep-repeats, beside it in each round."""
     warm_up = replace(passthrough("person"), label="warm-up")
     ceilings = [passthrough("person"), passthrough("person", "blackhole"), passthrough("gender")]
+    if dedup_cost:
+        jobs_runs = [r for j in jobs for r in (job_run(j), job_run(j, keep_repeats=True))]
+    else:
+        jobs_runs = list(map(job_run, jobs))
     scaling = [passthrough("person2", parallelism=1), job_run("people", "person2", 1)]
     scaling += [job_run("people", "person2", 2), passthrough("person2", parallelism=2)]
-    blocks = [[*ceilings, *map(job_run, jobs)]] + ([scaling] if with_scaling else [])
+    blocks = [[*ceilings, *jobs_runs]] + ([scaling] if with_scaling else [])
     plan = [warm_up]
     for block in blocks:
         for n in range(rounds):
@@ -358,8 +373,9 @@ def throughput(
     jobs: list[str],
     with_scaling: bool,
     rounds: int,
+    dedup_cost: bool = False,
 ) -> list[RunResult]:
-    plan = run_plan(jobs, with_scaling, rounds)
+    plan = run_plan(jobs, with_scaling, rounds, dedup_cost)
     results = []
     for n, run in enumerate(plan, 1):
         total = inputs.counts[run.input]
@@ -596,10 +612,14 @@ def job_line(label: str, results: list[RunResult], through: float | None) -> str
         return f"  {label}: {failed[0].state} ({failed[0].note})"
     job = job_of(label)
     shape = f"{len(job.results)} outputs, one read" if len(job.results) > 1 else "one output"
-    return (
+    line = (
         f"  {label} ({shape}): {rate:,.0f} ev/s ({runs}) = {ratio(rate, through)} of its"
         " stream's pass-through"
     )
+    kept, _ = ceiling(results, label + KEEP_REPEATS)
+    if kept:  # the same job without deduplication ran beside it
+        line += f"; {ratio(rate, kept)} of itself with --keep-repeats"
+    return line
 
 
 def summary(
@@ -682,6 +702,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--rounds", type=int, default=2, help="runs of each job and ceiling (2)")
     p.add_argument("--skip-scaling", action="store_true", help="skip the parallelism-2 runs")
+    p.add_argument(
+        "--dedup-cost",
+        action="store_true",
+        help="also run each job with --keep-repeats (no deduplication), beside it in each round",
+    )
     p.add_argument("--skip-latency", action="store_true", help="skip the live latency run")
     p.add_argument("--latency-seconds", type=float, default=150.0, help="live run length")
     p.add_argument("--keep-stack", action="store_true", help="leave the bench stack running")
@@ -700,7 +725,7 @@ def main(argv: list[str] | None = None) -> int:
         inputs = produce_inputs(cfg, topics, simulated(args.events), not args.skip_scaling)
         print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
         scaling = not args.skip_scaling
-        results = throughput(cfg, topics, inputs, args.jobs, scaling, args.rounds)
+        results = throughput(cfg, topics, inputs, args.jobs, scaling, args.rounds, args.dedup_cost)
         files = file_mode(simulated(args.file_events)) if args.file_events else None
         live = None if args.skip_latency else latency(cfg, topics, args.latency_seconds)
         print(summary(inputs, results, files, live), flush=True)

@@ -120,6 +120,13 @@ class JobConfig(_Strict):
     idle_timeout_s: float = Field(
         30.0, gt=0, description="A partition without events this long stops holding back time."
     )
+    deduplicate: bool = Field(
+        True,
+        description="Count each event once: repeats of an event (the same event_id, which"
+        " at-least-once delivery can bring) are dropped in its windows before they are"
+        " aggregated. Off counts every copy; only for a stream known to hold no repeats, and to"
+        " measure what dropping them costs (bench/jobs_throughput.py).",
+    )
     checkpoint_interval_s: float = Field(10.0, gt=0, description="Checkpoint interval.")
     checkpoint_dir: str | None = Field(
         None, description="Checkpoint directory URI (default: the cluster's)."
@@ -192,6 +199,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     w.add_argument("--watermark-delay", type=float, help="seconds")
     w.add_argument("--watermark-emit", choices=["on-event", "on-periodic"])
     w.add_argument("--idle-timeout", type=float, help="seconds")
+    w.add_argument(
+        "--keep-repeats",
+        action="store_true",
+        help="count every copy of a repeated event (default: each event_id once)",
+    )
     w.add_argument("--checkpoint-interval", type=float, help="seconds")
     w.add_argument("--checkpoint-dir")
     w.add_argument("--restore", help="chk-N directory, or 'latest' under --checkpoint-dir")
@@ -217,6 +229,7 @@ def parse_args(prog: str, argv: list[str] | None) -> JobConfig:
         ("watermark_delay_s",): a.watermark_delay,
         ("watermark_emit",): a.watermark_emit,
         ("idle_timeout_s",): a.idle_timeout,
+        ("deduplicate",): False if a.keep_repeats else None,
         ("checkpoint_interval_s",): a.checkpoint_interval,
         ("checkpoint_dir",): a.checkpoint_dir,
         ("restore",): a.restore,

@@ -120,13 +120,16 @@ def rollup_base(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> ResultSpe
 
 def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     """The source, the stream's parse (once), each output's parts and result, the side
-    outputs. An output's parts come from the stream, or roll up from an earlier output's."""
+    outputs. An output's parts come from the stream's events in its windows, repeats dropped
+    (jobs/sql/deduplicate.sql), or roll up from an earlier output's parts."""
     statements = source_sql(job, cfg)
     statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
     for result in job.results:
         params = sql_params(job, result, cfg)
         base = rollup_base(job, result, cfg)
-        if base is None:
+        if base is None:  # the stream's events in this output's windows, each once
+            events = "deduplicate.sql" if cfg.deduplicate else "windowed.sql"
+            statements += render_sql(JOBS_DIR / "sql" / events, params | {"stream": job.stream})
             statements += render_sql(JOBS_DIR / "sql" / f"{result.query}_parts.sql", params)
         else:
             rollup = JOBS_DIR / "sql" / f"{result.query}_parts_rollup.sql"

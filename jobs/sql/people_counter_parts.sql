@@ -2,7 +2,8 @@
 -- sums every people figure is made of (jobs/people_counter.sql turns them into the result).
 --   window: ${window_fn} over event_time (TUMBLE: [start, start + size), epoch-aligned;
 --           HOP: size and slide); the watermark is declared on the raw table (jobs/tables.py).
---   input:  person_detections (jobs/sql/person_detections_parse.sql): one row per frame
+--   input:  ${job}_events: the frames in the windows, each frame once (jobs/sql/deduplicate.sql
+--           over person_detections, jobs/sql/person_detections_parse.sql)
 -- IVICA_TRACK_SET (jobs/sql/functions.sql) gathers the frames' distinct track ids without a
 -- row per detection. window_time stays, so that a coarser window can roll these parts up
 -- (people_counter_parts_rollup.sql) instead of reading every frame again.
@@ -15,5 +16,5 @@ SELECT
   MIN(people_count)                   AS min_people,
   COUNT(*)                            AS frames,
   IVICA_TRACK_SET(track_ids)          AS track_ids
-FROM TABLE(${window_fn}(TABLE person_detections, DESCRIPTOR(event_time), ${window_intervals}))
+FROM ${job}_events
 GROUP BY camera_id, window_start, window_end, window_time;

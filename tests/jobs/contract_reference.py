@@ -17,6 +17,7 @@ from typing import Any
 
 INT64 = (-(2**63), 2**63 - 1)
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
+UUID4_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 MISSING = object()
 
 
@@ -94,6 +95,16 @@ def _box(v: object) -> bool:
     return isinstance(v, list) and len(v) == 4 and all(_finite(x) for x in v)
 
 
+def _event_id(doc: dict) -> None:
+    """The last rule: absent is fine (older producers); present, a lower-case UUID version 4.
+    fullmatch, not `$`: `$` also matches before a trailing newline."""
+    if "event_id" not in doc:
+        return
+    v = doc["event_id"]
+    if not isinstance(v, str) or not UUID4_RE.fullmatch(v):
+        raise Invalid("event_id: not a lower-case UUID version 4")
+
+
 def check_person(doc: dict) -> None:
     _common(doc)
     frame = integer(doc.get("frame_id"))
@@ -117,6 +128,7 @@ def check_person(doc: dict) -> None:
         raise Invalid("detections: score missing, or not a number in 0..1")
     if not all(_box(d.get("bbox")) for d in dets):
         raise Invalid("detections: bbox missing, or not 4 numbers")
+    _event_id(doc)
 
 
 def check_gender(doc: dict) -> None:
@@ -130,6 +142,7 @@ def check_gender(doc: dict) -> None:
         raise Invalid("gender: missing or not male/female")
     if not _unit(doc.get("confidence", MISSING)):
         raise Invalid("confidence: missing or not a number in 0..1")
+    _event_id(doc)
 
 
 def reason(stream: str, line: str) -> str | None:

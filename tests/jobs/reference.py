@@ -2,7 +2,9 @@
 
 It replays the arrival order: the watermark after each record is the largest capture time
 seen so far minus the delay (records whose time does not parse move nothing), a valid event
-at or behind the watermark is late, and the windows see the rest.
+at or behind the watermark is late, and the windows see the rest, each event once: an on-time
+copy of an event_id already seen on time is dropped (events without one are all kept), and
+every late copy is late.
 """
 
 from __future__ import annotations
@@ -27,14 +29,28 @@ def capture_time(line: str) -> float | None:
         return None
 
 
-def replay(stream: Stream, delay_s: float) -> tuple[list[dict], list[dict], float]:
-    """(on-time valid events, late valid events, final watermark) in arrival order."""
-    valid = {json.dumps(e): e for e in stream.valid}
+def replay(
+    stream: Stream, delay_s: float, *, keep_repeats: bool = False
+) -> tuple[list[dict], list[dict], float]:
+    """(on-time valid events, late valid events, final watermark) in arrival order.
+
+    A line may arrive several times (at-least-once delivery). On time, an event counts once
+    per event_id (`keep_repeats`: every copy, the jobs' --keep-repeats); late, every copy is
+    reported. Events without an event_id are never taken for repeats."""
+    valid = {json.dumps(e): e for e in stream.valid}  # byte-identical copies share one entry
+    taken: set[str] = set()  # event_ids counted on time
     on_time, late, watermark = [], [], -math.inf
     for _, line in stream.lines:
         t = capture_time(line)
         if line in valid:
-            (late if t <= watermark else on_time).append(valid[line])
+            event = valid[line]
+            if t <= watermark:
+                late.append(event)
+            elif keep_repeats or "event_id" not in event:
+                on_time.append(event)
+            elif event["event_id"] not in taken:
+                taken.add(event["event_id"])
+                on_time.append(event)
         if t is not None:
             watermark = max(watermark, t - delay_s)
     return on_time, late, watermark

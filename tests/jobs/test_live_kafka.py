@@ -3,15 +3,18 @@
 - people_counter on the local mini-cluster, with an idle camera alone in its own partition
   (the idle timeout must let the windows close) and late events sent after the fact.
 - all four jobs submitted with `flink run` to the standalone cluster at once.
+- people_counter on the mini-cluster again, on the stream with repeats (tests/jobs/repeats.py):
+  the windows of the stream without them.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pytest
 
-from tests.jobs.golden import JOB_NAMES, expected, golden_streams, stream_for
+from tests.jobs.golden import DELAY_S, JOB_NAMES, expected, golden_streams, stream_for
 from tests.jobs.launch import (
     JobTopics,
     cancel,
@@ -22,6 +25,7 @@ from tests.jobs.launch import (
     submit,
 )
 from tests.jobs.reference import assert_rows_match
+from tests.jobs.repeats import with_repeats, without_ids
 
 pytestmark = pytest.mark.integration
 
@@ -93,3 +97,33 @@ def test_all_jobs_live_on_standalone_cluster(kafka, stack, tmp_path):
     finally:
         for job_id, _ in running.values():
             cancel(stack, job_id)
+
+
+def test_people_counter_counts_each_event_once_live(kafka, tmp_path):
+    """Repeats through real Kafka: the closed windows and dead letters are the stream's without
+    repeats, and copies sent after their windows closed are late, each one. Which of the
+    stream's own copies come late depends on how the partitions' watermarks advance live (here
+    the idle partition holds them back, and the windows drop them all), so the late topic may
+    hold any of them too, but nothing else; file mode counts them exactly
+    (tests/jobs/test_repeats.py)."""
+    job = "people_counter"
+    once = without_ids(STREAMS.person, rate=0.1, seed=3)
+    again = with_repeats(once, delay_s=DELAY_S)
+    topics = JobTopics.create(kafka, _feed(kafka, again, "person"), job)
+    proc = start_local(
+        job,
+        job_args(kafka, topics, tmp_path / "chk", "--idle-timeout", IDLE_TIMEOUT),
+        tmp_path / "job.log",
+    )
+    try:
+        _check_outputs(kafka, job, topics, once)
+        with_id = {json.dumps(e) for e in once.valid if "event_id" in e}
+        after = [(c, x) for c, x in once.lines if x in with_id][:5]  # their windows closed
+        kafka.produce(topics.input, after, partition_of=_partition)
+        got = kafka.read(topics.late, expect=len(after), timeout_s=60, settle_s=3)
+        late, sent_after = Counter(r["payload"] for r in got), Counter(x for _, x in after)
+        copies = Counter(x for _, x in again.lines) - Counter(x for _, x in once.lines)
+        assert sent_after <= late <= copies + sent_after
+        assert proc.poll() is None, (tmp_path / "job.log").read_text()[-3000:]
+    finally:
+        kill_local(proc)

@@ -9,6 +9,7 @@ One file-mode run per stream holds every case, so the suite pays two job start-u
 from __future__ import annotations
 
 import random
+import uuid
 
 import pytest
 
@@ -54,6 +55,9 @@ BIG_DETECTIONS = "[" + ", ".join(
     f'{{"track_id": {i}, "bbox": [{i}.5, 2, 3e2, 4E+2], "score": 0.{i % 10}1}}'
     for i in range(16_000)
 ) + "]"  # fmt: skip
+
+NOT_UUID4 = "event_id: not a lower-case UUID version 4"
+ID = [str(uuid.UUID(int=random.Random(i).getrandbits(128), version=4)) for i in range(5)]
 
 # (line, expected): None = valid, else the start of the reason.
 PERSON_CASES = [
@@ -140,6 +144,24 @@ PERSON_CASES = [
     (frame(37) + " trailing", "invalid JSON"),
     (frame(38)[:-1], "invalid JSON"),
     ("   ", "invalid JSON"),
+    # event_id: absent is fine (every case above); present, a lower-case UUID v4; checked last
+    (frame(39, event_id=f'"{ID[0]}"'), None),
+    (frame(40, event_id=f'"{ID[0].upper()}"'), NOT_UUID4),
+    (frame(41, event_id='"6fa459ea-ee8a-11e5-9f4b-0242ac130003"'), NOT_UUID4),  # version 1
+    (frame(42, event_id=f'"{ID[0][:19]}c{ID[0][20:]}"'), NOT_UUID4),  # variant c
+    (frame(43, event_id="null"), NOT_UUID4),
+    (frame(44, event_id="4"), NOT_UUID4),
+    (frame(45, event_id='""'), NOT_UUID4),
+    (frame(46, event_id=f'"{ID[0][:35]}"'), NOT_UUID4),
+    (frame(47, event_id=f'"{ID[0]}\\n"'), NOT_UUID4),  # a trailing newline
+    (frame(48, event_id=f'{{"id": "{ID[0]}"}}'), NOT_UUID4),
+    (frame(49, event_id=f'"\\u00{ord(ID[1][0]):02x}{ID[1][1:]}"'), None),  # escaped
+    (frame(50, event_id=f'"{ID[2]}"')[:-1] + ', "event_id": 5}', NOT_UUID4),  # the last counts
+    (frame(51, event_id="5")[:-1] + f', "event_id": "{ID[3]}"}}', None),
+    # the earlier rules win over a bad event_id
+    (frame(52, people_count="-1", event_id='"x"'), "people_count: negative"),
+    (frame(53, detections="[null]", event_id="null"), "detections: an item is not an object"),
+    (frame(54, captured_at="null", event_id=f'"{ID[0].upper()}"'), "captured_at: missing"),
 ]
 GENDER_CASES = [
     (face(1, track_id="1.0", confidence="1"), None),
@@ -158,6 +180,16 @@ GENDER_CASES = [
     (face(14, extra=nested(5000)), "invalid JSON"),
     (face(15, model="null"), None),
     ("null", "invalid JSON: not an object"),
+    (face(16, event_id=f'"{ID[4]}"'), None),
+    (face(17, event_id=f'"{ID[4].upper()}"'), NOT_UUID4),
+    (face(18, event_id='"6fa459ea-ee8a-11e5-9f4b-0242ac130003"'), NOT_UUID4),  # version 1
+    (face(19, event_id="null"), NOT_UUID4),
+    (face(20, event_id="0.5"), NOT_UUID4),
+    (face(21, event_id='""'), NOT_UUID4),
+    (face(22, event_id=f'"{ID[4][1:]}"'), NOT_UUID4),
+    (face(23, event_id=f'"{ID[4]}\\n"'), NOT_UUID4),  # a trailing newline
+    (face(24, gender='"other"', event_id="1"), "gender: missing or not male/female"),
+    (face(25, confidence="2", event_id='"x"'), "confidence: missing or not a number"),
 ]
 
 
@@ -209,7 +241,8 @@ def _mutated(rng: random.Random, fields: dict[str, str], rate: float) -> str:
 
 
 def generated(stream: str, n: int, seed: int) -> list[str]:
-    """Mostly valid records with random mutations; each line unique (frame or track id = i)."""
+    """Mostly valid records with random mutations; each line unique (frame or track id = i),
+    about half with an event_id of their own (mutated like any field)."""
     rng = random.Random(seed)
     lines = []
     for i in range(n):
@@ -228,6 +261,8 @@ def generated(stream: str, n: int, seed: int) -> list[str]:
                 "gender": rng.choice(['"male"', '"female"']),
                 "confidence": rng.choice(["0.5", "1", "0", "0.75e0"]),
             }  # fmt: skip
+        if rng.random() < 0.5:  # about half from producers that send an event_id, one per line
+            fields["event_id"] = f'"{uuid.UUID(int=rng.getrandbits(128), version=4)}"'
         line = _mutated(rng, fields, 0.03)
         if rng.random() < 0.01:
             line = line[: rng.randint(0, len(line) - 1)]  # cut short

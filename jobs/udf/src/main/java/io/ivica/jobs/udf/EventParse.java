@@ -10,8 +10,9 @@ import org.apache.flink.table.functions.ScalarFunction;
 
 /**
  * What the parse functions share: one pass over the root object, the keys every event has
- * (site_id, camera_id, captured_at) and their checks, and the result row (the reason first:
- * NULL and the typed fields for a valid record, the reason alone for an invalid one).
+ * (site_id, camera_id, captured_at, the optional event_id) and their checks, and the result row
+ * (the reason first: NULL and the typed fields for a valid record, the reason alone for an
+ * invalid one; event_id last, NULL when the record has none).
  */
 public abstract class EventParse extends ScalarFunction {
 
@@ -58,6 +59,8 @@ public abstract class EventParse extends ScalarFunction {
     String cameraId;
     boolean hasCapturedAt;
     String capturedAt;
+    boolean hasEventId;
+    String eventId;
 
     /** Reads a key of this event type; must consume its value (skip it if unknown). */
     abstract void field(String key, JsonParser p) throws IOException;
@@ -76,6 +79,10 @@ public abstract class EventParse extends ScalarFunction {
             case "captured_at":
               hasCapturedAt = p.currentToken() != JsonToken.VALUE_NULL;
               capturedAt = Json.string(p);
+              break;
+            case "event_id":
+              hasEventId = true;
+              eventId = Json.string(p);
               break;
             default: field(key, p);
           }
@@ -100,6 +107,44 @@ public abstract class EventParse extends ScalarFunction {
       if (Timestamps.parse(capturedAt) == Timestamps.INVALID) {
         throw new Json.Invalid("captured_at: not ISO-8601 UTC with milliseconds and Z");
       }
+    }
+
+    /**
+     * The optional event_id, checked last: absent (older producers) gives NULL; present, it must
+     * be the contract's lower-case UUID version 4, the key the jobs drop repeats by.
+     */
+    final StringData checkedEventId() throws Json.Invalid {
+      if (!hasEventId) {
+        return null;
+      }
+      if (!isUuid4(eventId)) {
+        throw new Json.Invalid("event_id: not a lower-case UUID version 4");
+      }
+      return StringData.fromString(eventId);
+    }
+
+    /** {@code ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$}. */
+    static boolean isUuid4(String id) {
+      if (id == null || id.length() != 36) {
+        return false;
+      }
+      for (int i = 0; i < 36; i++) {
+        char c = id.charAt(i);
+        boolean ok;
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+          ok = c == '-';
+        } else if (i == 14) {
+          ok = c == '4';
+        } else if (i == 19) {
+          ok = c == '8' || c == '9' || c == 'a' || c == 'b';
+        } else {
+          ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+        }
+        if (!ok) {
+          return false;
+        }
+      }
+      return true;
     }
 
     /** A track id: present, and an integer or null. */

@@ -11,13 +11,14 @@ import org.apache.flink.table.data.StringData;
  * {@code IVICA_PARSE_GENDER_CLASSIFICATIONS(payload)}: the record read once, as one ROW, like
  * {@link ParsePersonDetections}. Checks, in this order: an object; site_id, camera_id
  * non-empty strings; captured_at the contract's UTC time; a track_id key, an integer or null;
- * gender male or female; confidence in 0..1. Other keys are ignored.
+ * gender male or female; confidence in 0..1; event_id, when present, a lower-case UUID v4.
+ * Other keys are ignored.
  */
 public final class ParseGenderClassifications extends EventParse {
 
   public @DataTypeHint(
       value = "ROW<reason STRING, site_id STRING, camera_id STRING, track_id BIGINT,"
-            + " gender STRING>",
+            + " gender STRING, event_id STRING>",
       bridgedTo = RowData.class) RowData eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     return parse(payload);
@@ -25,7 +26,7 @@ public final class ParseGenderClassifications extends EventParse {
 
   @Override
   int arity() {
-    return 5;
+    return 6;
   }
 
   @Override
@@ -64,8 +65,9 @@ public final class ParseGenderClassifications extends EventParse {
       if (!confidenceOk) {
         throw new Json.Invalid("confidence: missing or not a number in 0..1");
       }
+      StringData id = checkedEventId();
       return GenericRowData.of(null, StringData.fromString(siteId),
-          StringData.fromString(cameraId), track.id, StringData.fromString(gender));
+          StringData.fromString(cameraId), track.id, StringData.fromString(gender), id);
     }
   }
 }

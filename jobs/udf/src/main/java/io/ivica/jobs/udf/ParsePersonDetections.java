@@ -17,13 +17,14 @@ import org.apache.flink.table.data.StringData;
  * (docs/jobs.md lists them). Checks, in this order: an object; site_id, camera_id non-empty
  * strings; frame_id an integer >= 0; people_count an integer in 0..2^31-1; captured_at the
  * contract's UTC time; detections a list of objects, each with a track_id key (integer or
- * null), a score in 0..1 and a bbox of 4 numbers. Other keys are ignored.
+ * null), a score in 0..1 and a bbox of 4 numbers; event_id, when present, a lower-case
+ * UUID v4. Other keys are ignored.
  */
 public final class ParsePersonDetections extends EventParse {
 
   public @DataTypeHint(
       value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
-            + " people_count INT, track_ids ARRAY<BIGINT>>",
+            + " people_count INT, track_ids ARRAY<BIGINT>, event_id STRING>",
       bridgedTo = RowData.class) RowData eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     return parse(payload);
@@ -31,7 +32,7 @@ public final class ParsePersonDetections extends EventParse {
 
   @Override
   int arity() {
-    return 6;
+    return 7;
   }
 
   @Override
@@ -75,9 +76,10 @@ public final class ParsePersonDetections extends EventParse {
         throw new Json.Invalid("detections: missing or not a list");
       }
       detections.check();
+      StringData id = checkedEventId();
       return GenericRowData.of(null, StringData.fromString(siteId),
           StringData.fromString(cameraId), frameId, (int) (long) peopleCount,
-          new GenericArrayData(detections.trackIds.toArray()));
+          new GenericArrayData(detections.trackIds.toArray()), id);
     }
   }
 
