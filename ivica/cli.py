@@ -28,7 +28,12 @@ def _stack(args: argparse.Namespace) -> int:
         raise StackError("--with goes with `up`; `down` and `status` cover every service")
     cfg = load_config(args.config)
     if args.action == "up":
+        from demo import topics
+
         stack.up(cfg, with_=args.with_ or ())
+        made = topics.ensure_raw(cfg).created  # their retention bounds a replay's reach
+        if made:
+            print(f"raw topics created: {', '.join(made)}")
     elif args.action == "down":
         stack.down(cfg)
     else:
@@ -54,9 +59,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _jobs(args: argparse.Namespace) -> int:
-    from demo.backfill import backfill
+    from jobs import replay
 
-    backfill(load_config(args.config), start=args.start, end=args.end)
+    try:
+        replay.backfill(
+            load_config(args.config), start=args.start, end=args.end, cameras=args.camera,
+            site=args.site, everything=args.all, yes=args.yes,
+        )  # fmt: skip
+    except replay.Refused as exc:
+        print(f"refused: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -240,11 +252,16 @@ def build_parser() -> argparse.ArgumentParser:
     jo = sub.add_parser("jobs", help="the Flink jobs on the stack (docs/backfill.md)")
     jo_sub = jo.add_subparsers(dest="action", required=True)
     bf = jo_sub.add_parser(
-        "backfill", help="replay the raw topics into freshly truncated result tables"
+        "backfill", help="replace the results of a range by a replay of the raw topics"
     )
-    bf.add_argument("--from", dest="start", default="earliest",
-                    help="'earliest' (default) or an ISO-8601 time with zone")  # fmt: skip
-    bf.add_argument("--to", dest="end", help="ISO-8601 with zone (default: the latest offsets)")
+    bf.add_argument("--from", dest="start", help="the range's start, ISO-8601 with zone")
+    bf.add_argument("--to", dest="end", help="the range's end, ISO-8601 with zone (default: now)")
+    bf.add_argument("--camera", action="append", help="only this camera (repeatable)")
+    bf.add_argument("--site", help="only this site's cameras")
+    bf.add_argument(
+        "--all", action="store_true", help="empty every result table, then replay everything"
+    )
+    bf.add_argument("--yes", action="store_true", help="--all without asking")
     bf.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     bf.set_defaults(func=_jobs)
     demo = sub.add_parser(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Mode = Literal["kafka", "backfill", "file"]
 
@@ -67,17 +67,49 @@ class Topics(_Strict):
 
 
 class Backfill(_Strict):
-    """A bounded replay. Bounds are Kafka record timestamps (the edge sends at capture time)."""
+    """A bounded replay, of the whole topic or of a range of capture time (docs/backfill.md).
+
+    Whole topic (`start` 'earliest', `end` 'latest' or `end_offsets`): the events in the
+    order the live job read them, with its watermark, so late events stay late; every window.
+
+    A range (`start` or `end` an instant): only the windows that lie wholly inside
+    [start, end), made of every valid event captured inside it, whenever it arrived. The job
+    reads from the offsets at `start` minus the watermark delay (records are stamped when
+    they are sent, never before their capture) to the offsets when it starts (an edge's
+    backlog can sit far behind `end`), keeps the events captured in the range (and of
+    `cameras`, `site`), and treats none as late: every window fires at the input's end.
+    """
 
     start: Literal["earliest"] | AwareDatetime = Field(
-        "earliest", description="First record: 'earliest' or an aware ISO-8601 timestamp."
+        "earliest",
+        description="'earliest': from the first offset; an aware ISO-8601 instant: the range's"
+        " start (inclusive).",
     )
     end: Literal["latest"] | AwareDatetime = Field(
-        "latest", description="Stop at: 'latest' (offsets when the run starts) or a timestamp."
+        "latest",
+        description="'latest': to the offsets when the run starts (a range then ends at that"
+        " moment); an instant: the range's end (exclusive).",
     )
     end_offsets: dict[int, int] | None = Field(
-        None, description="Stop at these offsets per partition instead of `end`."
+        None, description="Stop at these offsets per partition instead of the latest."
     )
+    cameras: list[str] = Field(
+        default_factory=list, description="A range's cameras (default: every camera)."
+    )
+    site: str | None = Field(None, description="A range's site (default: every site).")
+
+    @property
+    def ranged(self) -> bool:
+        return self.start != "earliest" or self.end != "latest"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Backfill:
+        if not self.ranged and (self.cameras or self.site):
+            raise ValueError("cameras and site limit a range: give --from or --to")
+        dated = isinstance(self.start, datetime) and isinstance(self.end, datetime)
+        if dated and self.end <= self.start:  # type: ignore[operator]
+            raise ValueError(f"the range ends ({self.end}) before it starts ({self.start})")
+        return self
 
 
 class Files(_Strict):
@@ -181,9 +213,17 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     k.add_argument("--group-id")
     b = p.add_argument_group("backfill (bounded replay of a topic)")
     b.add_argument("--backfill", action="store_true", help="bounded run, then exit")
-    b.add_argument("--from", dest="start", help="'earliest' (default) or ISO-8601 with zone")
-    b.add_argument("--to", dest="end", help="'latest' (default) or ISO-8601 with zone")
+    b.add_argument(
+        "--from",
+        dest="start",
+        help="'earliest' (default: the whole topic) or ISO-8601 with zone: a range's start",
+    )
+    b.add_argument(
+        "--to", dest="end", help="'latest' (default) or ISO-8601 with zone: a range's end"
+    )
     b.add_argument("--to-offsets", help="stop offsets, e.g. 0:1200,1:1187 (partition:offset)")
+    b.add_argument("--camera", action="append", help="a range's camera (repeatable; default: all)")
+    b.add_argument("--site", help="a range's site (default: all)")
     f = p.add_argument_group("file mode (bounded, JSONL in and out)")
     f.add_argument("--input-file")
     f.add_argument(
@@ -236,12 +276,14 @@ def parse_args(prog: str, argv: list[str] | None) -> JobConfig:
         ("parallelism",): a.parallelism,
         ("jars",): a.jar,
     }
-    if a.backfill or a.start or a.end or a.to_offsets:
+    if a.backfill or a.start or a.end or a.to_offsets or a.camera or a.site:
         overrides[("backfill",)] = {
             **data.get("backfill", {}),
             **({"start": a.start} if a.start else {}),
             **({"end": a.end} if a.end else {}),
             **({"end_offsets": _offsets(parser, a.to_offsets)} if a.to_offsets else {}),
+            **({"cameras": a.camera} if a.camera else {}),
+            **({"site": a.site} if a.site else {}),
         }
     file_flags = (a.input_file, a.output_file, a.dlq_file)
     if any(file_flags) or a.late_file:

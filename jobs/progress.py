@@ -10,6 +10,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from tqdm import tqdm
 
 from jobs.config import JobConfig, utc_millis
+from jobs.tables import replay_first_record
 
 
 def _bounds(cfg: JobConfig, topic: str) -> dict[TopicPartition, tuple[int, int]]:
@@ -25,14 +26,12 @@ def _bounds(cfg: JobConfig, topic: str) -> dict[TopicPartition, tuple[int, int]]
             time.sleep(0.5)
         first = consumer.beginning_offsets(parts)
         last = consumer.end_offsets(parts)
-        if bf.start != "earliest":
-            at = consumer.offsets_for_times({tp: utc_millis(bf.start) for tp in parts})
+        start = replay_first_record(cfg)
+        if start is not None:
+            at = consumer.offsets_for_times({tp: utc_millis(start) for tp in parts})
             first = {tp: (at[tp].offset if at[tp] else last[tp]) for tp in parts}
         if bf.end_offsets:
             last = {tp: bf.end_offsets.get(tp.partition, first[tp]) for tp in parts}
-        elif bf.end != "latest":
-            at = consumer.offsets_for_times({tp: utc_millis(bf.end) for tp in parts})
-            last = {tp: (at[tp].offset if at[tp] else last[tp]) for tp in parts}
         return {tp: (first[tp], max(first[tp], last[tp])) for tp in parts}
     finally:
         consumer.close()

@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from string import Template
 
@@ -124,18 +125,75 @@ def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     (jobs/sql/deduplicate.sql), or roll up from an earlier output's parts."""
     statements = source_sql(job, cfg)
     statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
+    events, scope = range_scope(job, cfg)
+    statements += scope
     for result in job.results:
         params = sql_params(job, result, cfg)
         base = rollup_base(job, result, cfg)
         if base is None:  # the stream's events in this output's windows, each once
-            events = "deduplicate.sql" if cfg.deduplicate else "windowed.sql"
-            statements += render_sql(JOBS_DIR / "sql" / events, params | {"stream": job.stream})
+            windowed = "deduplicate.sql" if cfg.deduplicate else "windowed.sql"
+            statements += render_sql(JOBS_DIR / "sql" / windowed, params | {"events": events})
             statements += render_sql(JOBS_DIR / "sql" / f"{result.query}_parts.sql", params)
         else:
             rollup = JOBS_DIR / "sql" / f"{result.query}_parts_rollup.sql"
             statements += render_sql(rollup, params | {"base": base.name})
         statements += render_sql(JOBS_DIR / f"{result.query}.sql", params)
+        statements += result_view(result, cfg)[1]
     return statements + side_output_views(job)
+
+
+def sql_timestamp(t: datetime) -> str:
+    return f"TIMESTAMP '{t.astimezone(UTC).strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}'"
+
+
+def range_scope(job: StreamJob, cfg: JobConfig) -> tuple[str, list[str]]:
+    """The view the windows read, and the statements that make it: the stream's valid events,
+    or in a range replay those captured in the range (and of its cameras and site)."""
+    bf = cfg.backfill
+    if bf is None or not bf.ranged:
+        return job.stream, []
+    where = []
+    if isinstance(bf.start, datetime):
+        where.append(f"event_time >= {sql_timestamp(bf.start)}")
+    if isinstance(bf.end, datetime):
+        where.append(f"event_time < {sql_timestamp(bf.end)}")
+    if bf.cameras:
+        where.append("camera_id IN (" + ", ".join(map(sql_string, bf.cameras)) + ")")
+    if bf.site:
+        where.append(f"site_id = {sql_string(bf.site)}")
+    view = f"{job.stream}_in_range"
+    where_sql = " AND ".join(where) or "TRUE"
+    return view, [f"CREATE TEMPORARY VIEW {view} AS SELECT * FROM {job.stream} WHERE {where_sql}"]
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def window_bound(t: datetime, up: bool) -> str:
+    """A result's window_start/window_end text for `t`, rounded to the whole second (up or
+    down): windows begin and end on whole seconds, and the text compares in time order."""
+    whole = t.replace(microsecond=0)
+    if up and whole < t:
+        whole += timedelta(seconds=1)
+    return whole.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def result_view(result: ResultSpec, cfg: JobConfig) -> tuple[str, list[str]]:
+    """The view an output writes, and the statements that make it: every window, or in a range
+    replay only the windows that lie wholly inside the range."""
+    view = f"{result.name}_results"
+    bf = cfg.backfill
+    if bf is None or not bf.ranged:
+        return view, []
+    where = []
+    if isinstance(bf.start, datetime):
+        where.append(f"window_start >= '{window_bound(bf.start, up=True)}'")
+    if isinstance(bf.end, datetime):
+        where.append(f"window_end <= '{window_bound(bf.end, up=False)}'")
+    inside = f"{result.name}_inside_range"
+    where_sql = " AND ".join(where) or "TRUE"
+    return inside, [f"CREATE TEMPORARY VIEW {inside} AS SELECT * FROM {view} WHERE {where_sql}"]
 
 
 def side_output_views(job: StreamJob) -> list[str]:
@@ -185,7 +243,7 @@ def outputs(job: StreamJob, cfg: JobConfig) -> list[Output]:
     the input topic."""
     results = []
     for r in job.results:
-        view, topic = f"{r.name}_results", result_topic(job, r, cfg)
+        view, topic = result_view(r, cfg)[0], result_topic(job, r, cfg)
         results.append(Output(r.name, view, r.sink_columns, topic, f"ivica.{r.name}", WINDOW_KEY))
     base = results[0].topic if len(results) == 1 else input_topic(job, cfg)
     return [
@@ -266,9 +324,18 @@ def table_env(job: StreamJob, cfg: JobConfig) -> TableEnvironment:
     return t_env
 
 
+def fix_range_end(cfg: JobConfig) -> JobConfig:
+    """A range replay without an end ends now: its windows are those closed at launch."""
+    bf = cfg.backfill
+    if bf is None or not bf.ranged or bf.end != "latest":
+        return cfg
+    now = datetime.now(UTC).replace(microsecond=0)
+    return cfg.model_copy(update={"backfill": bf.model_copy(update={"end": now})})
+
+
 def run(job: StreamJob, argv: list[str] | None = None) -> int:
     """Parse the flags, then run the job's outputs (`--outputs`, default all) as one Flink job."""
-    cfg = parse_args(f"jobs.{job.name}", argv)
+    cfg = fix_range_end(parse_args(f"jobs.{job.name}", argv))
     job = job.select(cfg.outputs)
     if cfg.backfill and not cfg.kafka.group_id:
         group = f"ivica-{job.name}-backfill-{int(time.time())}"

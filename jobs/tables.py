@@ -7,6 +7,7 @@ file      a JSONL file in, JSONL files out (assembled by jobs.files)
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from jobs.config import JobConfig, utc_millis
@@ -68,22 +69,38 @@ def source_options(cfg: JobConfig, job: str, topic: str | None) -> dict[str, str
         opts["scan.startup.mode"] = cfg.kafka.startup_mode
         return opts
     opts["properties.group.id"] = cfg.kafka.group_id or f"ivica-{job}-backfill"
-    if bf.start == "earliest":
+    first = replay_first_record(cfg)
+    if first is None:
         opts["scan.startup.mode"] = "earliest-offset"
     else:
         opts["scan.startup.mode"] = "timestamp"
-        opts["scan.startup.timestamp-millis"] = str(utc_millis(bf.start))
+        opts["scan.startup.timestamp-millis"] = str(utc_millis(first))
     if bf.end_offsets:
         opts["scan.bounded.mode"] = "specific-offsets"
         opts["scan.bounded.specific-offsets"] = ";".join(
             f"partition:{p},offset:{o}" for p, o in sorted(bf.end_offsets.items())
         )
-    elif bf.end == "latest":
+    else:  # a range reads on to the end: a backlog can arrive long after its capture time
         opts["scan.bounded.mode"] = "latest-offset"
-    else:
-        opts["scan.bounded.mode"] = "timestamp"
-        opts["scan.bounded.timestamp-millis"] = str(utc_millis(bf.end))
     return opts
+
+
+def replay_first_record(cfg: JobConfig) -> datetime | None:
+    """The record time a backfill starts reading at (None: the earliest offset). A range
+    starts the watermark delay before its start: a record is stamped when it is sent, never
+    before its capture, so no event captured in the range sits before it."""
+    bf = cfg.backfill
+    if bf is None or bf.start == "earliest":
+        return None
+    return bf.start - timedelta(seconds=cfg.watermark_delay_s)
+
+
+def watermark(cfg: JobConfig) -> str:
+    """The raw table's watermark. A range replay has a constant one: no event is late, and
+    every window fires when the bounded input ends (docs/backfill.md)."""
+    if cfg.backfill and cfg.backfill.ranged:
+        return "TIMESTAMP '1970-01-01 00:00:00.000'"
+    return f"event_time - {interval(cfg.watermark_delay_s)}"
 
 
 def raw_source_ddl(stream: str, cfg: JobConfig, job: str, topic: str | None) -> str:
@@ -99,7 +116,7 @@ def raw_source_ddl(stream: str, cfg: JobConfig, job: str, topic: str | None) -> 
   payload STRING,
   event_time AS COALESCE(IVICA_CAPTURE_TIME(payload), TIMESTAMP '1970-01-01 00:00:00.000'),
   parsed AS IVICA_PARSE_{stream.upper()}(payload),
-  WATERMARK FOR event_time AS event_time - {interval(cfg.watermark_delay_s)}
+  WATERMARK FOR event_time AS {watermark(cfg)}
 ) {_with(source_options(cfg, job, topic))}"""
 
 

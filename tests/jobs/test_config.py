@@ -65,13 +65,31 @@ def test_backfill_bounds_become_kafka_options():
     )
     opts = tables.source_options(cfg, "people_counter", "topic")
     assert opts["scan.startup.mode"] == "timestamp"
-    assert opts["scan.startup.timestamp-millis"] == "1795464000000"
+    # 2026-11-23T20:00:00Z is 1795464000 s; a range reads from the watermark delay (5 s) before
+    assert opts["scan.startup.timestamp-millis"] == str(1795464000_000 - 5_000)
     assert opts["scan.bounded.mode"] == "specific-offsets"
     assert opts["scan.bounded.specific-offsets"] == "partition:0,offset:10;partition:1,offset:7"
     assert opts["scan.watermark.emit.strategy"] == "on-event"
     naive = ["--backfill", "--from", "2026-11-23T20:00:00"]
     with pytest.raises(pydantic.ValidationError):
         parse_args("t", naive)
+
+
+def test_a_range_replay_reads_to_the_end_and_marks_nothing_late():
+    cfg = parse_args("t", ["--backfill", "--from", "2026-11-23T20:00:00Z", "--to",
+                           "2026-11-23T21:00:00Z", "--camera", "c1", "--site", "s1"])  # fmt: skip
+    opts = tables.source_options(cfg, "people_counter", "topic")
+    assert opts["scan.bounded.mode"] == "latest-offset", "a backlog can sit after the range"
+    ddl = tables.raw_source_ddl("person_detections", cfg, "people", "topic")
+    assert "WATERMARK FOR event_time AS TIMESTAMP '1970-01-01 00:00:00.000'" in ddl
+    whole = parse_args("t", ["--backfill"])
+    assert whole.backfill is not None and not whole.backfill.ranged
+    assert "event_time - INTERVAL" in tables.raw_source_ddl("person_detections", whole, "p", "t")
+    with pytest.raises(pydantic.ValidationError, match="before it starts"):
+        parse_args("t", ["--backfill", "--from", "2026-11-23T21:00:00Z", "--to",
+                         "2026-11-23T20:00:00Z"])  # fmt: skip
+    with pytest.raises(pydantic.ValidationError, match="limit a range"):
+        parse_args("t", ["--backfill", "--camera", "c1"])
 
 
 def test_file_mode_needs_all_three_files(capsys):
