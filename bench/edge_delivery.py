@@ -130,8 +130,8 @@ def outage(
     )
     sent = 0
     most_in_flight = 0
-    start = time.monotonic()
-    phases = {"kill": start + 10, "back": start + 10 + outage_s}
+    kill_at = time.monotonic() + 10
+    killed = False
     back_at = drained_at = None
     while drained_at is None or time.monotonic() < drained_at + 5:
         for e in events(max(1, round(rate / 10))):  # a tenth of a second's events
@@ -139,10 +139,10 @@ def outage(
             sent += 1
         most_in_flight = max(most_in_flight, broker.in_flight)
         now = time.monotonic()
-        if "kill" in phases and now >= phases.pop("kill"):
+        if not killed and now >= kill_at:
             kafka.kill()
-        if "back" in phases and now >= phases["back"]:
-            phases.pop("back")
+            killed = True
+        if back_at is None and now >= kill_at + outage_s:
             kafka.start()
             back_at = time.monotonic()
         if back_at and drained_at is None and sender.spool.depth <= rate:  # caught up

