@@ -121,8 +121,8 @@ def rollup_base(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> ResultSpe
 
 def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     """The source, the stream's parse (once), each output's parts and result, the side
-    outputs. An output's parts come from the stream's events in its windows, repeats dropped
-    (jobs/sql/deduplicate.sql), or roll up from an earlier output's parts."""
+    outputs. An output's parts come from the stream's events (each event_id counted once), or
+    roll up from an earlier output's parts."""
     statements = source_sql(job, cfg)
     statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
     events, scope = range_scope(job, cfg)
@@ -130,10 +130,10 @@ def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     for result in job.results:
         params = sql_params(job, result, cfg)
         base = rollup_base(job, result, cfg)
-        if base is None:  # the stream's events in this output's windows, each once
-            windowed = "deduplicate.sql" if cfg.deduplicate else "windowed.sql"
-            statements += render_sql(JOBS_DIR / "sql" / windowed, params | {"events": events})
-            statements += render_sql(JOBS_DIR / "sql" / f"{result.query}_parts.sql", params)
+        if base is None:  # from the stream's events, each counted once unless told otherwise
+            event_id = "event_id" if cfg.deduplicate else "CAST(NULL AS STRING)"
+            parts = JOBS_DIR / "sql" / f"{result.query}_parts.sql"
+            statements += render_sql(parts, params | {"events": events, "event_id": event_id})
         else:
             rollup = JOBS_DIR / "sql" / f"{result.query}_parts_rollup.sql"
             statements += render_sql(rollup, params | {"base": base.name})

@@ -14,8 +14,14 @@ CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_GENDER_CLASSIFICATION
 -- IVICA_TRACK_SET(track_ids): aggregate, the distinct non-null ids of a group's arrays.
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_TRACK_SET
   AS 'io.ivica.jobs.udf.TrackSet' LANGUAGE JAVA;
--- IVICA_VOTE_BALANCE(track_id, vote) or (balance): aggregate, per track the sum of its votes
--- (+1 male, -1 female), MAP<BIGINT, BIGINT>; given maps, it sums them (for rollups).
+-- IVICA_ONCE(event_id, value): aggregate, ROW<n, total>: the group's events and the sum of
+-- value over them, each event_id once (a repeat of at-least-once delivery adds nothing; rows
+-- without an id count each).
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_ONCE
+  AS 'io.ivica.jobs.udf.Once' LANGUAGE JAVA;
+-- IVICA_VOTE_BALANCE(event_id, track_id, vote) or (balance): aggregate, per track the sum of
+-- its votes (+1 male, -1 female), each event_id once, MAP<BIGINT, BIGINT>; given maps, it sums
+-- them (for rollups).
 -- IVICA_MAJORITIES(balance): ROW<men, women, unknown>, the tracks by the sign of their balance.
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_VOTE_BALANCE
   AS 'io.ivica.jobs.udf.VoteBalance' LANGUAGE JAVA;

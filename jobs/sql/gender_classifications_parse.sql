@@ -9,7 +9,7 @@ SELECT payload, event_time, parsed.reason AS reason, parsed.site_id AS site_id,
 FROM gender_classifications_raw;
 
 CREATE TEMPORARY VIEW gender_classifications AS
-SELECT site_id, camera_id, track_id, gender, event_time, COALESCE(event_id, UUID()) AS copy_key
+SELECT site_id, camera_id, track_id, gender, event_time, event_id
 FROM gender_classifications_checked
 WHERE reason IS NULL
   AND (CURRENT_WATERMARK(event_time) IS NULL OR event_time > CURRENT_WATERMARK(event_time));

@@ -16,11 +16,10 @@ SELECT payload, event_time, parsed.reason AS reason, parsed.site_id AS site_id,
 FROM person_detections_raw;
 
 -- Valid and on time: what the windows see. Late = at or behind the current watermark.
--- copy_key: the event_id that repeats of one event share (the windows keep one copy,
--- jobs/sql/deduplicate.sql), or, for an event without one (older producers), a key of its own.
+-- event_id: the key repeats of one event share (the windows count it once: IVICA_ONCE), NULL
+-- for an event without one (older producers).
 CREATE TEMPORARY VIEW person_detections AS
-SELECT site_id, camera_id, frame_id, people_count, track_ids, event_time,
-       COALESCE(event_id, UUID()) AS copy_key
+SELECT site_id, camera_id, frame_id, people_count, track_ids, event_time, event_id
 FROM person_detections_checked
 WHERE reason IS NULL
   AND (CURRENT_WATERMARK(event_time) IS NULL OR event_time > CURRENT_WATERMARK(event_time));

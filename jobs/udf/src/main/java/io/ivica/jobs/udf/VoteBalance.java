@@ -6,22 +6,26 @@ import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericMapData;
 import org.apache.flink.table.data.MapData;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.AggregateFunction;
 
 /**
- * {@code IVICA_VOTE_BALANCE(track_id, vote)}: per track, the sum of its votes (+1 male, -1
- * female), as a {@code MAP<BIGINT, BIGINT>}; rows without a track are left out. The sign of a
- * track's balance is its majority gender, and balances add up, so a coarser window gets its
- * tracks' majorities exactly from the finer windows' maps: {@code IVICA_VOTE_BALANCE(balance)}
- * sums maps. One row per camera and window flows on, however many tracks there are.
+ * {@code IVICA_VOTE_BALANCE(event_id, track_id, vote)}: per track, the sum of its votes (+1
+ * male, -1 female), as a {@code MAP<BIGINT, BIGINT>}, each event_id counted once (as {@link
+ * Once} does: a repeat adds no vote; rows without an id count each); rows without a track are
+ * left out. The sign of a track's balance is its majority gender, and balances add up, so a
+ * coarser window gets its tracks' majorities exactly from the finer windows' maps: {@code
+ * IVICA_VOTE_BALANCE(balance)} sums maps. One row per camera and window flows on, however many
+ * tracks there are.
  */
 @FunctionHint(
     accumulator = @DataTypeHint(value = "RAW", bridgedTo = VoteBalance.Balance.class),
     output = @DataTypeHint(value = "MAP<BIGINT, BIGINT>", bridgedTo = MapData.class))
 public final class VoteBalance extends AggregateFunction<MapData, VoteBalance.Balance> {
 
-  /** The accumulator: each track's balance so far. */
+  /** The accumulator: the votes with an event_id (track, vote), and the balance of the rest. */
   public static final class Balance {
+    public EventTable votes = new EventTable();
     public Map<Long, Long> byTrack = new HashMap<>();
   }
 
@@ -30,9 +34,17 @@ public final class VoteBalance extends AggregateFunction<MapData, VoteBalance.Ba
     return new Balance();
   }
 
-  public void accumulate(Balance acc, Long trackId, Integer vote) {
-    if (trackId != null && vote != null) {
+  public void accumulate(
+      Balance acc,
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData eventId,
+      Long trackId, Integer vote) {
+    if (trackId == null || vote == null) {
+      return;
+    }
+    if (eventId == null) {
       acc.byTrack.merge(trackId, (long) vote, Long::sum);
+    } else {
+      acc.votes.add(eventId, trackId, vote);
     }
   }
 
@@ -50,11 +62,19 @@ public final class VoteBalance extends AggregateFunction<MapData, VoteBalance.Ba
   public void merge(Balance acc, Iterable<Balance> others) {
     for (Balance other : others) {
       other.byTrack.forEach((track, votes) -> acc.byTrack.merge(track, votes, Long::sum));
+      acc.votes.addAll(other.votes, slot -> { });
     }
   }
 
   @Override
   public MapData getValue(Balance acc) {
-    return new GenericMapData(new HashMap<>(acc.byTrack));
+    Map<Long, Long> balance = new HashMap<>(acc.byTrack);
+    EventTable votes = acc.votes;
+    for (int slot = 0; slot < votes.capacity(); slot++) {
+      if (votes.used(slot)) {
+        balance.merge(votes.longs[slot], (long) votes.ints[slot], Long::sum);
+      }
+    }
+    return new GenericMapData(balance);
   }
 }
