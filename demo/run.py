@@ -38,7 +38,7 @@ def up(cfg: StackConfig, port: int = server.DEFAULT_PORT, mlops: bool = True, ec
     stack.up(cfg, echo=echo, with_=("mlops",) if mlops else ())
     step(2, "migrations, every contract topic, the JDBC sinks")
     migrate(Postgres(cfg).dsn(), echo=echo)
-    made = topics.ensure(cfg.kafka_bootstrap, topics.contract_topics())
+    made = topics.ensure(cfg, echo=echo)
     echo(f"{len(made)} topic(s) created" if made else "topics exist")
     echo(
         connect.format_status(

@@ -1,4 +1,8 @@
-"""Every topic of the contract made before anything subscribes to it.
+"""The contract's topics on the stack, made before anything subscribes to them.
+
+The raw topics get the stack's retention (`kafka.raw_retention_hours`, their retention.ms),
+which bounds how far back a replay can go (docs/backfill.md); a raw topic that exists with
+another is changed to it. The result, dead-letter and late topics keep the broker's defaults.
 
 The side-output sinks subscribe by `topics.regex`; a topic that appears later is seen only at
 the sink's next metadata refresh. Made up front, dead letters and late events reach
@@ -7,28 +11,40 @@ PostgreSQL as fast as the results.
 
 from __future__ import annotations
 
-import contextlib
-
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from collections.abc import Sequence
 
 from contracts import topics
+from infra import topics as kafka_topics
+from infra.config import StackConfig
 
 
-def contract_topics() -> list[str]:
+def contract_topics(
+    raw: Sequence[str] = topics.RAW_TOPICS, results: Sequence[str] = topics.RESULT_TOPICS
+) -> list[str]:
     """Raw, result, dead-letter and late topics."""
-    raw = list(topics.RAW_TOPICS)
-    return [*raw, *topics.RESULT_TOPICS, *map(topics.dlq_topic, raw), *map(topics.late_topic, raw)]
+    return [*raw, *results, *map(topics.dlq_topic, raw), *map(topics.late_topic, raw)]
 
 
-def ensure(bootstrap: str, names: list[str], partitions: int = 1) -> list[str]:
-    """Create the topics that do not exist yet; the names created."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="ivica-demo")
-    try:
-        missing = [n for n in names if n not in set(admin.list_topics())]
-        for name in missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                admin.create_topics([NewTopic(name, partitions, 1)])
-        return missing
-    finally:
-        admin.close()
+def ensure_raw(
+    cfg: StackConfig, raw: Sequence[str] = topics.RAW_TOPICS, echo=print
+) -> kafka_topics.Ensured:
+    """The raw topics, made or changed to carry the stack's retention; each change echoed."""
+    made = kafka_topics.ensure(
+        cfg.kafka_bootstrap, raw, configs={"retention.ms": cfg.kafka.raw_retention_ms}
+    )
+    for line in made.lines():
+        echo(f"{line} (kafka.raw_retention_hours: {cfg.kafka.raw_retention_hours})")
+    return made
+
+
+def ensure(
+    cfg: StackConfig,
+    raw: Sequence[str] = topics.RAW_TOPICS,
+    results: Sequence[str] = topics.RESULT_TOPICS,
+    echo=print,
+) -> list[str]:
+    """Every contract topic (`raw` and `results` and their side topics): the raw ones as
+    `ensure_raw` makes them, the others created when missing. The names created."""
+    made = ensure_raw(cfg, raw, echo).created
+    rest = [n for n in contract_topics(raw, results) if n not in set(raw)]
+    return made + kafka_topics.ensure(cfg.kafka_bootstrap, rest).created

@@ -25,6 +25,18 @@ class KafkaConfig(_Strict):
     port: int = Field(9092, description="Broker listener port (PLAINTEXT, loopback).")
     controller_port: int = Field(9093, description="KRaft controller listener port.")
     heap: str = Field("512m", description="JVM heap (-Xmx) of the broker.")
+    raw_retention_hours: int = Field(
+        168,
+        ge=1,
+        description="How long the raw topics keep events (their retention.ms), which bounds how "
+        "far back `ivica jobs backfill` can replay. Set when the raw topics are made, and on "
+        "existing ones by `ivica stack up` and `ivica demo`. Other topics keep the broker's.",
+    )
+
+    @property
+    def raw_retention_ms(self) -> int:
+        """`raw_retention_hours` as the topics' retention.ms."""
+        return self.raw_retention_hours * 3_600_000
 
 
 class ConnectConfig(_Strict):

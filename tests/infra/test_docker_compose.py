@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from contracts.topics import RAW_TOPICS
+from infra.config import DEFAULT_CONFIG, StackConfig, load_config
 from infra.versions import load_versions
 from tests.infra.tree import walk
 
@@ -34,7 +36,9 @@ REQUIRED_SERVICES = {
     "minio",
     "mlflow",
     "rabbitmq",
+    "kafka-topics",
 }
+ONE_SHOT = {"kafka-topics"}  # runs once and exits: restarted on failure only
 
 # ${VAR}, ${VAR:?message}, ${VAR?message}, ${VAR:-default}, ${VAR-default}; `$${` is an escape.
 VAR_REF = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])[^}]*)?\}")
@@ -129,7 +133,8 @@ def test_service_names_and_restart_policy(services: dict[str, dict[str, Any]]) -
     for name, svc in services.items():
         assert re.fullmatch(r"[a-z0-9][a-z0-9-]*", name), f"service name {name!r} not lowercase"
         assert "container_name" not in svc, f"{name}: container_name pins a single instance"
-        assert svc.get("restart") == "unless-stopped", f"{name}: restart is {svc.get('restart')}"
+        policy = "on-failure" if name in ONE_SHOT else "unless-stopped"
+        assert svc.get("restart") == policy, f"{name}: restart is {svc.get('restart')}"
 
 
 def test_every_version_variable_is_in_versions_env(
@@ -291,6 +296,23 @@ def test_kafka_single_node_kraft(services: dict[str, dict[str, Any]]) -> None:
         assert env[key] == "1", f"{key}={env[key]}"
     assert any(p.endswith("29092:29092") for p in kafka["ports"])
     assert "kafka-broker-api-versions.sh" in str(kafka["healthcheck"]["test"])
+
+
+def test_raw_topics_keep_the_stacks_retention(services: dict[str, dict[str, Any]]) -> None:
+    """The one-shot kafka-topics service sets retention.ms on the contract's raw topics, and only
+    those, to the stack's default (`kafka.raw_retention_hours` of infra/stack.yaml)."""
+    default = StackConfig().kafka.raw_retention_ms
+    assert load_config(DEFAULT_CONFIG).kafka.raw_retention_ms == default
+    svc = services["kafka-topics"]
+    env = {k: str(v) for k, v in environment(svc).items()}
+    assert env["RAW_TOPICS"].split() == list(RAW_TOPICS)
+    assert int(env["RAW_RETENTION_MS"]) == default, f"RAW_RETENTION_MS={env['RAW_RETENTION_MS']}"
+    assert svc["image"] == services["kafka"]["image"]
+    script = "\n".join(svc["command"])
+    assert "for topic in $$RAW_TOPICS" in script
+    assert "--create --if-not-exists" in script
+    assert '--add-config "retention.ms=$$RAW_RETENTION_MS"' in script
+    assert depends_on(svc) == {"kafka": {"condition": "service_healthy"}}
 
 
 def test_flink_cluster(services: dict[str, dict[str, Any]], compose: dict[str, Any]) -> None:

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 import yaml
 
+from contracts.topics import RAW_TOPICS
+from infra.config import DEFAULT_CONFIG, load_config
 from infra.versions import load_versions
 from jobs.config import JobConfig, _parser, parse_args
 from jobs.runtime import outputs
@@ -34,7 +36,9 @@ API_VERSION = "flink.apache.org/v1beta1"
 PYTHON_DRIVER = "org.apache.flink.client.python.PythonDriver"
 MAIN_CONTAINER = "flink-main-container"  # the operator merges pod templates into this one
 JOBS_DIR_IN_IMAGE = PurePosixPath("/opt/ivica/jobs")
-EXPECTED_FILES = {"people.yaml", "gender.yaml"}
+TOPICS_FILE = "kafka-topics.yaml"  # Strimzi KafkaTopics for the raw topics
+EXPECTED_FILES = {"people.yaml", "gender.yaml", TOPICS_FILE}
+STRIMZI_API_VERSION = "kafka.strimzi.io/v1beta2"
 RUNNABLE = STREAM_JOBS | JOBS  # a stream job, or one of its outputs alone
 
 # A mapping key or env var name that holds a credential.
@@ -244,7 +248,7 @@ def test_expected_manifests_exist() -> None:
     assert FILE_DOCS.keys() >= EXPECTED_FILES, f"infra/k8s has {sorted(FILE_DOCS)}"
 
 
-@pytest.mark.parametrize("filename", sorted(FILE_DOCS))
+@pytest.mark.parametrize("filename", sorted(set(FILE_DOCS) - {TOPICS_FILE}))
 def test_one_deployment_per_file_named_after_it(filename: str) -> None:
     docs = FILE_DOCS[filename]
     kinds = Counter(doc["kind"] for doc in docs)
@@ -486,3 +490,26 @@ def test_readme_names_one_operator_version_and_a_backfill() -> None:
         assert any(d["metadata"]["name"] == cm_name for docs in FILE_DOCS.values() for d in docs), (
             f"the backfill mounts {cm_name!r}, which no infra/k8s/*.yaml creates"
         )
+
+
+# --- the raw topics ------------------------------------------------------------------------
+
+
+def test_raw_topics_keep_the_stacks_retention() -> None:
+    """kafka-topics.yaml gives each raw topic, and only those, retention.ms equal to the stack's
+    default (`kafka.raw_retention_hours`), and at least as many partitions as its reader's
+    parallelism; the README's command for other operators says the same retention."""
+    retention = str(load_config(DEFAULT_CONFIG).kafka.raw_retention_ms)
+    docs = FILE_DOCS[TOPICS_FILE]
+    assert {(d["apiVersion"], d["kind"]) for d in docs} == {(STRIMZI_API_VERSION, "KafkaTopic")}
+    specs = {d["spec"]["topicName"]: d for d in docs}
+    assert sorted(specs) == sorted(RAW_TOPICS), f"{TOPICS_FILE} names {sorted(specs)}"
+    for topic, doc in specs.items():
+        assert doc["metadata"]["labels"].get("strimzi.io/cluster"), f"{topic}: no cluster label"
+        assert doc["spec"]["config"]["retention.ms"] == retention, f"{topic}: retention.ms"
+        readers = [d for _, d in FILE_DEPLOYMENTS if RUNNABLE[job_name(d)].input_topic == topic]
+        assert readers, f"no deployment reads {topic}"
+        most = max(d["spec"]["job"].get("parallelism", 1) for d in readers)
+        assert doc["spec"]["partitions"] >= most, f"{topic}: fewer partitions than parallelism"
+    in_readme = re.findall(r"retention\.ms(?:=|:\s*)\"?(\d+)", README.read_text())
+    assert in_readme and set(in_readme) == {retention}, f"README.md retention.ms {in_readme}"

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 
+from contracts.topics import RAW_TOPICS
 from infra import stack
 from infra.config import REPO_ROOT, StackConfig
 from infra.fetch import check_java
@@ -64,6 +65,7 @@ def test_up_status_up_down_from_clean_state(tmp_path, state_dir):
     try:
         up = _cli(cfg_file, "up")
         assert up.returncode == 0, up.stdout + up.stderr
+        assert f"raw topics created: {', '.join(RAW_TOPICS)}" in up.stdout, up.stdout
         status = _cli(cfg_file, "status")
         assert status.returncode == 0, status.stdout
         for name, addr in [
@@ -79,6 +81,7 @@ def test_up_status_up_down_from_clean_state(tmp_path, state_dir):
 
         again = _cli(cfg_file, "up")
         assert again.returncode == 0 and again.stdout.count("already running") == 4
+        assert "raw topics" not in again.stdout and "retention" not in again.stdout
         assert _pids(cfg) == pids, "a second `up` must not start anything new"
     finally:
         down = _cli(cfg_file, "down")
