@@ -129,19 +129,24 @@ def replace_range(
     starts = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
     run_jobs(cfg, rng.job_args())
     ends = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
+    written = landing.written(cfg.kafka_bootstrap, starts, ends, rng)
     landing.wait_landed(
-        cfg.kafka_bootstrap, cfg.connect_url, targets, starts, ends, timeout_s=landing_timeout_s
+        cfg.kafka_bootstrap,
+        cfg.connect_url,
+        targets,
+        starts,
+        written.ends,
+        timeout_s=landing_timeout_s,
     )
-    written = landing.written_keys(cfg.kafka_bootstrap, starts, ends, rng)
     with psycopg.connect(dsn) as conn:
         after = {t.table: store.rows_in(conn, t, rng) for t in targets}
     reports = []
     for t in targets:
         old, new = before[t.table], after[t.table]
-        if len(new) != len(written[t.topic]):
+        if len(new) != len(written.keys[t.topic]):
             raise StackError(
                 f"{t.table} holds {len(new)} rows of the range, the replay wrote"
-                f" {len(written[t.topic])}: see `ivica connect status`"
+                f" {len(written.keys[t.topic])}: see `ivica connect status`"
             )
         reports.append(
             TableReport(
@@ -180,8 +185,15 @@ def rebuild_all(
     starts = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
     run_jobs(cfg, ["--from", "earliest"])
     ends = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
+    whole = Range(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+    written = landing.written(cfg.kafka_bootstrap, starts, ends, whole)
     landing.wait_landed(
-        cfg.kafka_bootstrap, cfg.connect_url, targets, starts, ends, timeout_s=landing_timeout_s
+        cfg.kafka_bootstrap,
+        cfg.connect_url,
+        targets,
+        starts,
+        written.ends,
+        timeout_s=landing_timeout_s,
     )
     echo("replayed and landed")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
@@ -35,13 +36,22 @@ def end_offsets(bootstrap: str, topics: list[str]) -> Offsets:
         consumer.close()
 
 
-def written_keys(bootstrap: str, starts: Offsets, ends: Offsets, rng: Range) -> dict[str, set]:
-    """Per topic, the keys (camera_id, window_start, window_end) of the committed results
-    between the offsets that lie in the range: what the tables must hold afterwards."""
+@dataclass
+class Written:
+    """What a replay wrote to the result topics: per partition the offset after its last
+    record (a transaction's commit marker comes after it, and a sink commits only up to the
+    records it got), and per topic the keys of the windows in the range."""
+
+    ends: Offsets = field(default_factory=dict)
+    keys: dict[str, set] = field(default_factory=dict)
+
+
+def written(bootstrap: str, starts: Offsets, ends: Offsets, rng: Range) -> Written:
+    """The committed result records between the offsets (read_committed)."""
     consumer = KafkaConsumer(
         bootstrap_servers=bootstrap, isolation_level="read_committed", enable_auto_commit=False
     )
-    out: dict[str, set] = {tp.topic: set() for tp in ends}
+    out = Written(keys={tp.topic: set() for tp in ends})
     try:
         todo = {tp for tp in ends if ends[tp] > starts.get(tp, 0)}
         consumer.assign(list(todo))
@@ -51,11 +61,14 @@ def written_keys(bootstrap: str, starts: Offsets, ends: Offsets, rng: Range) -> 
         while todo and time.monotonic() < deadline:
             for tp, records in consumer.poll(timeout_ms=1000).items():
                 for r in records:
+                    out.ends[tp] = r.offset + 1
                     row = unwrap(json.loads(r.value))
                     if inside(row, rng):
                         key = (row["camera_id"], row["window_start"], row["window_end"])
-                        out[tp.topic].add(key)
+                        out.keys[tp.topic].add(key)
             todo = {tp for tp in todo if consumer.position(tp) < ends[tp]}
+        if todo:
+            raise StackError(f"could not read back the replay's results from {sorted(todo)}")
         return out
     finally:
         consumer.close()
@@ -83,8 +96,9 @@ def wait_landed(
     poll_s: float = 1.0,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
-    """Until each sink's group has committed up to `ends` on its topic, with a progress bar;
-    a sink that is not running, or the timeout, fails with one line."""
+    """Until each sink's group has committed up to `ends` on its topic (the offsets after the
+    replay's last records: Written.ends), with a progress bar; a sink that is not running, or
+    the timeout, fails with one line."""
     total = sum(ends[tp] - starts.get(tp, 0) for tp in ends)
     group_of = {t.topic: f"connect-{t.connector}" for t in targets}
     admin = KafkaAdminClient(bootstrap_servers=bootstrap)
@@ -95,7 +109,7 @@ def wait_landed(
                 _check_running(connect_url, [t.connector for t in targets])
                 landed = 0
                 for group in set(group_of.values()):
-                    committed = admin.list_consumer_group_offsets(group)
+                    committed = admin.list_group_offsets(group).get(group, {})
                     for tp, end in ends.items():
                         if group_of[tp.topic] == group and tp in committed:
                             done = committed[tp].offset - starts.get(tp, 0)

@@ -4,6 +4,7 @@ replaces, and whether the raw topics still hold the range (docs/backfill.md)."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -99,7 +100,13 @@ def held(bootstrap: str, topic: str) -> Held:
     topic's is the latest of them: before it, some partition may have lost events)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ids = consumer.partitions_for_topic(topic)
+        for _ in range(10):  # the first metadata may not know the topic yet
+            if ids:
+                break
+            time.sleep(0.5)
+            ids = consumer.partitions_for_topic(topic)
+        parts = [TopicPartition(topic, p) for p in ids or ()]
         if not parts:
             return Held(topic, None)
         first, end = consumer.beginning_offsets(parts), consumer.end_offsets(parts)

@@ -2,8 +2,8 @@
 stack), from nothing; rows from the cameras' real-clip events in every minute-level result
 table, every malformed event in ivica.dead_letters and every delayed one in ivica.late_events;
 the dashboard in headless Chromium (artifacts/demo-dashboard.png) without a chart error; a
-second run that reuses everything; `ivica jobs backfill` into truncated tables that end
-identical to the live ones; `ivica demo --down`, and no process left.
+second run that reuses everything; `ivica jobs backfill --all --yes` into emptied tables
+that end identical to the live ones; `ivica demo --down`, and no process left.
 
 MLflow and S3 are left out (`--no-mlops`) to save suite time; tests/infra covers them. The
 live hourly table is not checked: its window closes at the end of the hour."""
@@ -125,14 +125,14 @@ def test_demo_from_nothing_to_dashboard_and_down(tmp_path: Path) -> None:
         assert [t for t in shown.error_texts if not t.startswith("Unique people per hour")] == []
         assert shown.canvases >= 5  # every time series but the hourly one drew
 
-        # Backfill: the cameras stop, the live tables settle; `ivica jobs backfill` truncates
-        # them and replays the raw topics from the start. Every row the live jobs wrote comes
-        # back equal; the only extra rows are windows the live jobs had not closed.
+        # Backfill: the cameras stop, the live tables settle; `ivica jobs backfill --all`
+        # empties them and replays the raw topics from the start. Every row the live jobs
+        # wrote comes back equal; the only extra rows are windows the live jobs had not closed.
         cameras.stop(cfg)
         live = settled(dsn)
         done = subprocess.run(
             [str(Path(sys.executable).with_name("ivica")), "jobs", "backfill", "--config",
-             str(config)],
+             str(config), "--all", "--yes"],
             capture_output=True, text=True, timeout=900, cwd=REPO_ROOT,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr[-3000:]
