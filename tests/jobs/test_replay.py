@@ -196,7 +196,7 @@ def test_a_replay_replaces_exactly_its_range(stack: StackConfig, database, kafka
                        close_after_s=90)  # fmt: skip
     cameras = {f"{prefix}0", f"{prefix}1"}
     start = t0 + timedelta(minutes=2, seconds=17, milliseconds=500)  # not on a minute
-    end = t0 + timedelta(minutes=7, seconds=40)  # inside sliding windows, inside an hour
+    end = start + timedelta(minutes=6, seconds=40)  # room for a 5-min window; inside others
     backlog_from, backlog_to = start + timedelta(seconds=30), start + timedelta(seconds=150)
 
     def held_back(line: str) -> bool:
