@@ -239,10 +239,13 @@ def test_a_replay_replaces_exactly_its_range(stack: StackConfig, database, kafka
             before["people_counter"].get(k) != r for k, r in want["people_counter"].items()
         ), "the live rows must lack the backlog (else the test cannot tell a replay happened)"
 
-        # Refused, nothing touched: before the oldest event held, reversed, --all unconfirmed.
+        # Refused, nothing touched: before the oldest event held, ending in the future, reversed,
+        # --all unconfirmed.
         early = ivica_backfill(config, "--from", iso(now - timedelta(days=3)), "--to", iso(start))
         assert early.returncode == 2, early.stderr[-2000:]
         assert "oldest event still held" in early.stderr and "replay from there" in early.stderr
+        future = ivica_backfill(config, "--from", iso(start), "--to", iso(now + timedelta(hours=1)))
+        assert future.returncode == 2 and "in the future" in future.stderr, future.stderr[-2000:]
         reverse = ivica_backfill(config, "--from", iso(end), "--to", iso(start))
         assert reverse.returncode == 2 and "is not after" in reverse.stderr, reverse.stderr[-2000:]
         everything = ivica_backfill(config, "--all")
