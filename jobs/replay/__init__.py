@@ -125,19 +125,7 @@ def replace_range(
             store.delete_in(conn, t, rng)
     echo(f"deleted {sum(map(len, before.values()))} rows of the range; replaying ...")
 
-    result_topics = [t.topic for t in targets]
-    starts = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
-    run_jobs(cfg, rng.job_args())
-    ends = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
-    written = landing.written(cfg.kafka_bootstrap, starts, ends, rng)
-    landing.wait_landed(
-        cfg.kafka_bootstrap,
-        cfg.connect_url,
-        targets,
-        starts,
-        written.ends,
-        timeout_s=landing_timeout_s,
-    )
+    written = replay_and_land(cfg, targets, rng.job_args(), rng, landing_timeout_s)
     with psycopg.connect(dsn) as conn:
         after = {t.table: store.rows_in(conn, t, rng) for t in targets}
     reports = []
@@ -181,21 +169,25 @@ def rebuild_all(
     with psycopg.connect(dsn) as conn:
         store.truncate(conn, targets)
     echo(f"emptied {', '.join(t.table for t in targets)}; replaying the raw topics whole ...")
+    whole = Range(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+    replay_and_land(cfg, targets, ["--from", "earliest"], whole, landing_timeout_s)
+    echo("replayed and landed")
+
+
+def replay_and_land(
+    cfg: StackConfig, targets: list[store.Target], job_args: list[str], rng: Range, timeout_s: float
+) -> landing.Written:
+    """Run the jobs, then wait until the sinks have landed what they wrote to the result
+    topics; what that was (the keys of `rng`'s windows among it)."""
     result_topics = [t.topic for t in targets]
     starts = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
-    run_jobs(cfg, ["--from", "earliest"])
+    run_jobs(cfg, job_args)
     ends = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
-    whole = Range(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-    written = landing.written(cfg.kafka_bootstrap, starts, ends, whole)
+    written = landing.written(cfg.kafka_bootstrap, starts, ends, rng)
     landing.wait_landed(
-        cfg.kafka_bootstrap,
-        cfg.connect_url,
-        targets,
-        starts,
-        written.ends,
-        timeout_s=landing_timeout_s,
+        cfg.kafka_bootstrap, cfg.connect_url, targets, starts, written.ends, timeout_s=timeout_s
     )
-    echo("replayed and landed")
+    return written
 
 
 def run_jobs(cfg: StackConfig, args: list[str]) -> None:

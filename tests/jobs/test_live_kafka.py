@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 
 import pytest
@@ -55,14 +56,16 @@ def _check_outputs(kafka, job: str, topics: JobTopics, stream) -> None:
     assert sorted(r["payload"] for r in dlq) == sorted(b for _, b in stream.malformed)
 
 
+def _people_counter_live(kafka, stream, tmp_path) -> tuple[JobTopics, subprocess.Popen]:
+    """people_counter on the mini-cluster, reading `stream` fed to a fresh topic."""
+    topics = JobTopics.create(kafka, _feed(kafka, stream, "person"), "people_counter")
+    args = job_args(kafka, topics, tmp_path / "chk", "--idle-timeout", IDLE_TIMEOUT)
+    return topics, start_local("people_counter", args, tmp_path / "job.log")
+
+
 def test_people_counter_live_on_minicluster(kafka, tmp_path):
     job, stream = "people_counter", STREAMS.person
-    topics = JobTopics.create(kafka, _feed(kafka, stream, "person"), job)
-    proc = start_local(
-        job,
-        job_args(kafka, topics, tmp_path / "chk", "--idle-timeout", IDLE_TIMEOUT),
-        tmp_path / "job.log",
-    )
+    topics, proc = _people_counter_live(kafka, stream, tmp_path)
     try:
         _check_outputs(kafka, job, topics, stream)
         # Events ten minutes behind the watermark: routed to the late topic, windows untouched.
@@ -106,17 +109,11 @@ def test_people_counter_counts_each_event_once_live(kafka, tmp_path):
     the idle partition holds them back, and the windows drop them all), so the late topic may
     hold any of them too, but nothing else; file mode counts them exactly
     (tests/jobs/test_repeats.py)."""
-    job = "people_counter"
     once = without_ids(STREAMS.person, rate=0.1, seed=3)
     again = with_repeats(once, delay_s=DELAY_S)
-    topics = JobTopics.create(kafka, _feed(kafka, again, "person"), job)
-    proc = start_local(
-        job,
-        job_args(kafka, topics, tmp_path / "chk", "--idle-timeout", IDLE_TIMEOUT),
-        tmp_path / "job.log",
-    )
+    topics, proc = _people_counter_live(kafka, again, tmp_path)
     try:
-        _check_outputs(kafka, job, topics, once)
+        _check_outputs(kafka, "people_counter", topics, once)
         with_id = {json.dumps(e) for e in once.valid if "event_id" in e}
         after = [(c, x) for c, x in once.lines if x in with_id][:5]  # their windows closed
         kafka.produce(topics.input, after, partition_of=_partition)
