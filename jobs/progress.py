@@ -13,17 +13,23 @@ from jobs.config import JobConfig, utc_millis
 from jobs.tables import replay_first_record
 
 
+def topic_partitions(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The topic's partitions; none if it does not exist. A topic just created may not be in
+    the first metadata yet: asked again for up to 10 s."""
+    for _ in range(20):
+        ids = consumer.partitions_for_topic(topic)
+        if ids:
+            return [TopicPartition(topic, p) for p in ids]
+        time.sleep(0.5)
+    return []
+
+
 def _bounds(cfg: JobConfig, topic: str) -> dict[TopicPartition, tuple[int, int]]:
     bf = cfg.backfill
     assert bf is not None
     consumer = KafkaConsumer(bootstrap_servers=cfg.kafka.bootstrap, **_client_props(cfg))
     try:
-        parts = []
-        for _ in range(20):  # a topic just created may not be in the metadata yet
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-            if parts:
-                break
-            time.sleep(0.5)
+        parts = topic_partitions(consumer, topic)
         first = consumer.beginning_offsets(parts)
         last = consumer.end_offsets(parts)
         start = replay_first_record(cfg)

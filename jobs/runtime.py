@@ -158,16 +158,12 @@ def range_scope(job: StreamJob, cfg: JobConfig) -> tuple[str, list[str]]:
     if isinstance(bf.end, datetime):
         where.append(f"event_time < {sql_timestamp(bf.end)}")
     if bf.cameras:
-        where.append("camera_id IN (" + ", ".join(map(sql_string, bf.cameras)) + ")")
+        where.append("camera_id IN (" + ", ".join(map(tables.sql_string, bf.cameras)) + ")")
     if bf.site:
-        where.append(f"site_id = {sql_string(bf.site)}")
+        where.append(f"site_id = {tables.sql_string(bf.site)}")
     view = f"{job.stream}_in_range"
     where_sql = " AND ".join(where) or "TRUE"
     return view, [f"CREATE TEMPORARY VIEW {view} AS SELECT * FROM {job.stream} WHERE {where_sql}"]
-
-
-def sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def window_bound(t: datetime, up: bool) -> str:

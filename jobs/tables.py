@@ -26,9 +26,13 @@ LATE_COLUMNS: Columns = [
 
 
 def _with(options: dict[str, str]) -> str:
-    quote = lambda text: "'" + text.replace("'", "''") + "'"  # noqa: E731
-    body = ",\n  ".join(f"{quote(k)} = {quote(v)}" for k, v in options.items())
+    body = ",\n  ".join(f"{sql_string(k)} = {sql_string(v)}" for k, v in options.items())
     return f"WITH (\n  {body}\n)"
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _columns(cols: Columns) -> str:

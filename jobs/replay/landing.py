@@ -19,6 +19,7 @@ from tqdm import tqdm
 from connectors import connect
 from contracts.connect import unwrap
 from infra.proc import StackError
+from jobs.progress import topic_partitions
 from jobs.replay.plan import Range
 from jobs.replay.store import Target
 
@@ -28,9 +29,7 @@ Offsets = dict[TopicPartition, int]
 def end_offsets(bootstrap: str, topics: list[str]) -> Offsets:
     consumer = KafkaConsumer(bootstrap_servers=bootstrap)
     try:
-        parts = [
-            TopicPartition(t, p) for t in topics for p in consumer.partitions_for_topic(t) or ()
-        ]
+        parts = [tp for t in topics for tp in topic_partitions(consumer, t)]
         return dict(consumer.end_offsets(parts))
     finally:
         consumer.close()

@@ -4,13 +4,13 @@ replaces, and whether the raw topics still hold the range (docs/backfill.md)."""
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from jobs.config import JobConfig
+from jobs.progress import topic_partitions
 from jobs.runtime import ResultSpec, StreamJob
 
 
@@ -91,8 +91,6 @@ class Held:
 
     topic: str
     since: datetime | None  # the oldest record still held; None: the topic holds none
-    records: int = 0
-    partitions: dict[int, tuple[int, int]] = field(default_factory=dict)  # first, end offset
 
 
 def held(bootstrap: str, topic: str) -> Held:
@@ -100,13 +98,7 @@ def held(bootstrap: str, topic: str) -> Held:
     topic's is the latest of them: before it, some partition may have lost events)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
-        ids = consumer.partitions_for_topic(topic)
-        for _ in range(10):  # the first metadata may not know the topic yet
-            if ids:
-                break
-            time.sleep(0.5)
-            ids = consumer.partitions_for_topic(topic)
-        parts = [TopicPartition(topic, p) for p in ids or ()]
+        parts = topic_partitions(consumer, topic)
         if not parts:
             return Held(topic, None)
         first, end = consumer.beginning_offsets(parts), consumer.end_offsets(parts)
@@ -120,12 +112,7 @@ def held(bootstrap: str, topic: str) -> Held:
             if records:
                 times.append(records[0].timestamp)
         since = datetime.fromtimestamp(max(times) / 1000, UTC) if times else None
-        return Held(
-            topic,
-            since,
-            sum(end[tp] - first[tp] for tp in parts),
-            {tp.partition: (first[tp], end[tp]) for tp in parts},
-        )
+        return Held(topic, since)
     finally:
         consumer.close()
 
