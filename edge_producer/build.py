@@ -12,6 +12,7 @@ from edge_producer.gender import GenderClassifier
 from edge_producer.models import resolve_model
 from edge_producer.pipelines import (
     AllPipeline,
+    ClassifySchedule,
     GenderClassificationPipeline,
     PeopleCounterPipeline,
     Pipeline,
@@ -78,6 +79,12 @@ def gender_classifier(config: EdgeConfig) -> GenderClassifier:
     return OnnxGenderClassifier(runtime, model, batch_size=config.gender.batch_size)
 
 
+def classify_schedule(config: EdgeConfig) -> ClassifySchedule:
+    """When each track is classified, and when its gender is settled (config.gender)."""
+    g = config.gender
+    return ClassifySchedule(g.classify_interval_s, g.settle_votes, g.settle_confidence)
+
+
 def build_pipeline(config: EdgeConfig) -> Pipeline:
     """The pipeline ``config.pipeline`` names, with every part it needs."""
     count_confirmed = config.events.people_count == "confirmed_tracks"
@@ -89,7 +96,7 @@ def build_pipeline(config: EdgeConfig) -> Pipeline:
             make_tracker(config.tracker),
             classifier,
             events,
-            config.gender.classify_interval_s,
+            classify_schedule(config),
         )
     people = person_detector(config)
     if config.pipeline == "people":
@@ -114,7 +121,7 @@ def build_pipeline(config: EdgeConfig) -> Pipeline:
         face_detector(config),
         classifier,
         events,
-        classify_interval_s=config.gender.classify_interval_s,
+        schedule=classify_schedule(config),
         search=config.faces.search,
         upper_fraction=config.faces.upper_fraction,
     )

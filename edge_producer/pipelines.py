@@ -13,6 +13,7 @@ timings go to :attr:`~Pipeline.timer`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -23,7 +24,7 @@ from edge_producer.detections import UNTRACKED, Detections
 from edge_producer.detectors.base import FaceDetector, PersonDetector
 from edge_producer.events import EventBuilder
 from edge_producer.frames import Frame
-from edge_producer.gender import GenderClassifier
+from edge_producer.gender import GenderClassifier, GenderResult
 from edge_producer.timing import StageTimer
 from edge_producer.tracking.base import Tracker
 
@@ -44,14 +45,52 @@ class Pipeline(ABC):
         """Start a new stream: forget tracks (ids are never reused) and the classify schedule."""
 
 
+@dataclass
+class _Votes:
+    """A track's confident answers: how many for each gender and their summed confidence."""
+
+    male: int = 0
+    female: int = 0
+    male_confidence: float = 0.0
+    female_confidence: float = 0.0
+
+    def add(self, result: GenderResult) -> None:
+        if result.gender == "male":
+            self.male += 1
+            self.male_confidence += result.confidence
+        else:
+            self.female += 1
+            self.female_confidence += result.confidence
+
+    def verdict(self, lead: int) -> GenderResult | None:
+        """The gender that leads the other by ``lead`` confident answers, with their mean
+        confidence; None while neither does."""
+        if self.male - self.female >= lead:
+            return GenderResult("male", self.male_confidence / self.male)
+        if self.female - self.male >= lead:
+            return GenderResult("female", self.female_confidence / self.female)
+        return None
+
+
 class ClassifySchedule:
-    """When a track is due for gender classification: at most once per ``interval`` of capture
-    time. Untracked faces are always due. Tracks not classified for a long time are forgotten.
+    """When a track is due for gender classification, and whether its gender is settled.
+
+    A track is due at most once per ``interval`` of capture time. It is settled once one gender
+    leads the other by ``settle_votes`` confident answers (confidence >= ``settle_confidence``;
+    0 votes: never): then the model is not asked again, and each time the track is due its
+    settled answer stands in, so the jobs still see the person in every window. Untracked
+    faces are always due and never settle. Tracks not due for a long time are forgotten.
     """
 
-    def __init__(self, interval_s: float) -> None:
+    def __init__(
+        self, interval_s: float, settle_votes: int = 0, settle_confidence: float = 0.6
+    ) -> None:
         self.interval = timedelta(seconds=interval_s)
+        self.settle_votes = settle_votes
+        self.settle_confidence = settle_confidence
         self._last: dict[int, datetime] = {}
+        self._votes: dict[int, _Votes] = {}
+        self._settled: dict[int, GenderResult] = {}
 
     def due(self, track_ids: np.ndarray, now: datetime) -> np.ndarray:
         """Boolean mask over ``track_ids``: which are due at capture time ``now``."""
@@ -64,17 +103,45 @@ class ClassifySchedule:
             dtype=bool,
         )
 
+    def settled(self, track_ids: np.ndarray) -> list[GenderResult | None]:
+        """Each track's settled answer, or None while the model must still be asked."""
+        return [self._settled.get(int(tid)) for tid in track_ids]
+
     def clear(self) -> None:
         """Forget every track."""
         self._last.clear()
+        self._votes.clear()
+        self._settled.clear()
 
-    def done(self, track_ids: np.ndarray, now: datetime) -> None:
-        """Mark these tracks as classified at ``now`` and forget stale ones."""
-        for tid in track_ids:
-            if tid != UNTRACKED:
-                self._last[int(tid)] = now
+    def done(
+        self,
+        track_ids: np.ndarray,
+        now: datetime,
+        results: list[GenderResult] | None = None,
+    ) -> None:
+        """Mark these tracks as classified at ``now`` (with the model's ``results``, or by
+        their settled answer) and forget stale ones."""
+        for i, tid in enumerate(track_ids):
+            if tid == UNTRACKED:
+                continue
+            tid = int(tid)
+            self._last[tid] = now
+            if results is not None and self.settle_votes and tid not in self._settled:
+                self._vote(tid, results[i])
         horizon = now - max(self.interval * 10, timedelta(minutes=1))
         self._last = {tid: t for tid, t in self._last.items() if t >= horizon}
+        self._votes = {tid: v for tid, v in self._votes.items() if tid in self._last}
+        self._settled = {tid: r for tid, r in self._settled.items() if tid in self._last}
+
+    def _vote(self, tid: int, result: GenderResult) -> None:
+        if result.confidence < self.settle_confidence:
+            return
+        votes = self._votes.setdefault(tid, _Votes())
+        votes.add(result)
+        verdict = votes.verdict(self.settle_votes)
+        if verdict is not None:
+            self._settled[tid] = verdict
+            del self._votes[tid]
 
 
 class PeopleCounterPipeline(Pipeline):
@@ -101,7 +168,8 @@ class PeopleCounterPipeline(Pipeline):
 
 
 class _GenderStage:
-    """Classifies due faces in one batch and turns the answers into gender events."""
+    """Classifies due faces in one batch and turns the answers into gender events; a settled
+    track's answer needs no model call."""
 
     def __init__(
         self, classifier: GenderClassifier, schedule: ClassifySchedule, timer: StageTimer
@@ -110,6 +178,25 @@ class _GenderStage:
         self.schedule = schedule
         self.timer = timer
 
+    def settled_events(
+        self, frame: Frame, track_ids: np.ndarray, builder: EventBuilder
+    ) -> tuple[list[Event], np.ndarray]:
+        """The events of the due tracks whose gender is settled, and a mask over ``track_ids``
+        of those the model must still classify."""
+        answers = self.schedule.settled(track_ids)
+        unsettled = np.array([a is None for a in answers], dtype=bool)
+        settled_ids = track_ids[~unsettled]
+        if not len(settled_ids):
+            return [], unsettled
+        self.schedule.done(settled_ids, frame.captured_at)
+        with self.timer.stage("events"):
+            events = [
+                builder.gender(frame, int(tid), answer)
+                for tid, answer in zip(track_ids, answers, strict=True)
+                if answer is not None
+            ]
+        return events, unsettled
+
     def events(
         self, frame: Frame, faces: Detections, track_ids: np.ndarray, builder: EventBuilder
     ) -> list[Event]:
@@ -117,7 +204,7 @@ class _GenderStage:
             return []
         with self.timer.stage("classify_gender"):
             results = self.classifier.classify(frame.image, faces)
-        self.schedule.done(track_ids, frame.captured_at)
+        self.schedule.done(track_ids, frame.captured_at, results)
         with self.timer.stage("events"):
             return [
                 builder.gender(frame, int(tid), result)
@@ -134,12 +221,12 @@ class GenderClassificationPipeline(Pipeline):
         tracker: Tracker,
         classifier: GenderClassifier,
         events: EventBuilder,
-        classify_interval_s: float,
+        schedule: ClassifySchedule,
     ) -> None:
         super().__init__(events)
         self.faces = faces
         self.tracker = tracker
-        self.gender = _GenderStage(classifier, ClassifySchedule(classify_interval_s), self.timer)
+        self.gender = _GenderStage(classifier, schedule, self.timer)
 
     def reset(self) -> None:
         self.tracker.reset()
@@ -150,8 +237,10 @@ class GenderClassificationPipeline(Pipeline):
             found = self.faces.detect(frame.image)
         with self.timer.stage("track"):
             found = self.tracker.update(found)
-        due = self.gender.schedule.due(found.track_id, frame.captured_at)
-        return self.gender.events(frame, found[due], found.track_id[due], self.events)
+        found = found[self.gender.schedule.due(found.track_id, frame.captured_at)]
+        events, unsettled = self.gender.settled_events(frame, found.track_id, self.events)
+        found = found[unsettled]
+        return events + self.gender.events(frame, found, found.track_id, self.events)
 
 
 def upper_region(box: np.ndarray, fraction: float, width: int, height: int) -> tuple[int, ...]:
@@ -200,13 +289,13 @@ class AllPipeline(PeopleCounterPipeline):
         classifier: GenderClassifier,
         events: EventBuilder,
         *,
-        classify_interval_s: float,
+        schedule: ClassifySchedule,
         search: str = "person_boxes",
         upper_fraction: float = 0.5,
     ) -> None:
         super().__init__(people, tracker, events)
         self.faces = faces
-        self.gender = _GenderStage(classifier, ClassifySchedule(classify_interval_s), self.timer)
+        self.gender = _GenderStage(classifier, schedule, self.timer)
         self.search = search
         self.upper_fraction = upper_fraction
 
@@ -220,6 +309,9 @@ class AllPipeline(PeopleCounterPipeline):
             events: list[Event] = [self.events.person(frame, people)]
         tracked = people[people.track_id != UNTRACKED]
         due = tracked[self.gender.schedule.due(tracked.track_id, frame.captured_at)]
+        settled, unsettled = self.gender.settled_events(frame, due.track_id, self.events)
+        events += settled
+        due = due[unsettled]
         if not len(due):
             return events
         with self.timer.stage("detect_faces"):

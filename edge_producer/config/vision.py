@@ -198,6 +198,21 @@ class GenderConfig(Section):
         description="A tracked person is classified at most once per this many seconds of "
         "capture time (0: on every frame). Untracked faces are classified every time.",
     )
+    settle_votes: int = Field(
+        default=3,
+        ge=0,
+        description="A tracked person's gender is settled once one gender leads the other by "
+        "this many confident answers; the model is then not asked again, and the settled "
+        "answer is sent each classify_interval_s instead (0: classify for as long as the track "
+        "lives).",
+    )
+    settle_confidence: float = Field(
+        default=0.6,
+        ge=0.5,
+        le=1,
+        description="Smallest confidence of an answer that counts towards settling a track "
+        "(gender_v3 on faces_fairface_val: 92% of faces reach 0.6, and 94% of those are right).",
+    )
     batch_size: int = Field(default=16, gt=0, description="Most face chips per classifier call.")
 
 

@@ -16,6 +16,7 @@ from edge_producer.build import build_pipeline, face_detector
 from edge_producer.config import EdgeConfig
 from edge_producer.detections import UNTRACKED, Detections
 from edge_producer.frames import Frame
+from edge_producer.gender import GenderResult
 from edge_producer.pipelines import ClassifySchedule, attach_faces
 from edge_producer.senders import MemorySender
 from tests.edge_producer.conftest import FACE_STILL, FACES_WALKING, STILL_COUNTS, STILLS
@@ -131,6 +132,88 @@ def test_classify_schedule() -> None:
     schedule.done(ids, START)
     assert schedule.due(ids, START + timedelta(seconds=0.5)).tolist() == [False, True]
     assert schedule.due(ids, START + timedelta(seconds=1)).tolist() == [True, True]
+
+
+def test_classify_schedule_settles_a_track() -> None:
+    schedule = ClassifySchedule(1.0, settle_votes=2, settle_confidence=0.8)
+    ids = np.array([7])
+    answers = [("male", 0.9), ("male", 0.6), ("female", 0.95), ("male", 0.85), ("male", 0.99)]
+    for i, (gender, confidence) in enumerate(answers):
+        assert schedule.settled(ids) == [None]
+        schedule.done(ids, START + timedelta(seconds=i), [GenderResult(gender, confidence)])
+    # 0.6 does not count; the female answer cancels one male: male leads 3 - 1 = 2 at the end
+    assert schedule.settled(ids) == [GenderResult("male", (0.9 + 0.85 + 0.99) / 3)]
+    # a settled track stays settled while it is due, and is forgotten with the track
+    schedule.done(ids, START + timedelta(seconds=30))
+    assert schedule.settled(ids) != [None]
+    schedule.done(np.array([8]), START + timedelta(minutes=5))
+    assert schedule.settled(ids) == [None]
+
+
+def test_a_settled_track_is_not_classified_again(media) -> None:
+    """The walking clip, classified every 3rd frame: with settling, each track's first answers
+    are the model's, then its settled answer stands in; the model sees fewer faces."""
+
+    def run_all(settle_votes: int) -> tuple[list[GenderClassification], int]:
+        pipeline = build_pipeline(
+            _config(
+                "all",
+                {
+                    "gender": {
+                        "classify_interval_s": 0.25,
+                        "settle_votes": settle_votes,
+                        "settle_confidence": 0.6,
+                    }
+                },
+            )
+        )
+        classify, asked = pipeline.gender.classifier.classify, [0]
+
+        def counting(image: np.ndarray, faces: Detections) -> list[GenderResult]:
+            asked[0] += len(faces)
+            return classify(image, faces)
+
+        pipeline.gender.classifier.classify = counting
+        capture = cv2.VideoCapture(str(FACES_WALKING))
+        events, i = [], 0
+        while (ok_image := capture.read())[0]:
+            events += pipeline.process(Frame(ok_image[1], i, START + timedelta(seconds=i / 12)))
+            i += 1
+        return [e for e in events if isinstance(e, GenderClassification)], asked[0]
+
+    always, asked_always = run_all(0)
+    settling, asked_settling = run_all(3)
+    settled_tracks = 0
+    for track in {e.track_id for e in always}:
+        model = [e for e in always if e.track_id == track]
+        mine = [e for e in settling if e.track_id == track]
+        # the rule by hand, on the model's answers: male minus female answers >= 0.6
+        lead, settled_at = 0, None
+        for n, e in enumerate(model):
+            if e.confidence >= 0.6:
+                lead += 1 if e.gender == "male" else -1
+            if abs(lead) >= 3:
+                settled_at = n + 1
+                break
+        if settled_at is None:
+            assert [(e.gender, e.confidence) for e in mine] == [
+                (e.gender, e.confidence) for e in model
+            ]
+            continue
+        first = model[:settled_at]
+        assert [(e.captured_at, e.gender) for e in mine[:settled_at]] == [
+            (e.captured_at, e.gender) for e in first
+        ]
+        verdict = "male" if lead > 0 else "female"
+        confident = [e.confidence for e in first if e.confidence >= 0.6 and e.gender == verdict]
+        later = mine[settled_at:]  # none when the track settled at its last answer
+        assert {e.gender for e in later} <= {verdict}
+        # events round confidences to 4 places
+        assert all(e.confidence == pytest.approx(np.mean(confident), abs=1e-4) for e in later)
+        settled_tracks += bool(later)
+    print(f"faces classified: {asked_always} always, {asked_settling} settling 3 votes")
+    assert settled_tracks >= 1
+    assert asked_settling < asked_always
 
 
 def test_attach_faces_to_smallest_containing_person() -> None:
