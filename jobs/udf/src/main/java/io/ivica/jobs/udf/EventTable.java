@@ -1,20 +1,47 @@
 package io.ivica.jobs.udf;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.table.data.StringData;
 
 /**
  * The events a group has counted, by event_id, and what each contributed (a long and an int):
- * an open-addressing hash table over the id's 128 bits, in primitive arrays (cheap for Flink
- * to copy and serialize between local and global aggregation). An event_id is the contract's
- * lower-case UUID version 4 (the parse functions checked it), so its high half is never zero
- * and marks a used slot. Keeping each event's contribution, not only a total, lets two partial
- * tables that both saw an event merge without counting it twice.
+ * an open-addressing hash table over the id's 128 bits, in primitive arrays. An event_id is the
+ * contract's lower-case UUID version 4 (the parse functions checked it), so its high half is
+ * never zero and marks a used slot. Keeping each event's contribution, not only a total, lets
+ * two partial tables that both saw an event merge without counting it twice. {@link #write}
+ * and {@link #read} carry the used slots only (the accumulators' serializers use them).
  */
 public final class EventTable {
-  public long[] ids = new long[32]; // high, low half of each slot
-  public long[] longs = new long[16];
-  public int[] ints = new int[16];
+  private static final int MIN_CAPACITY = 16;
+  private static final int SLOT_BYTES = 3 * Long.BYTES + Integer.BYTES;
+
+  public long[] ids; // high, low half of each slot
+  public long[] longs;
+  public int[] ints;
   public int size;
+
+  public EventTable() {
+    this(MIN_CAPACITY);
+  }
+
+  /** An empty table with `capacity` slots (a power of two). */
+  private EventTable(int capacity) {
+    ids = new long[2 * capacity];
+    longs = new long[capacity];
+    ints = new int[capacity];
+  }
+
+  /** An empty table that holds `events` without growing. */
+  private static EventTable forSize(int events) {
+    int capacity = MIN_CAPACITY;
+    while (2 * (events + 1) > capacity) {
+      capacity *= 2;
+    }
+    return new EventTable(capacity);
+  }
 
   /** Adds the event unless it is in the table; true when it was new. */
   public boolean add(long high, long low, long longValue, int intValue) {
@@ -53,19 +80,11 @@ public final class EventTable {
   }
 
   private void grow() {
-    long[] oldIds = ids;
-    long[] oldLongs = longs;
-    int[] oldInts = ints;
-    int n = oldLongs.length * 2;
-    ids = new long[2 * n];
-    longs = new long[n];
-    ints = new int[n];
-    size = 0;
-    for (int slot = 0; slot < oldLongs.length; slot++) {
-      if (oldIds[2 * slot] != 0) {
-        add(oldIds[2 * slot], oldIds[2 * slot + 1], oldLongs[slot], oldInts[slot]);
-      }
-    }
+    EventTable bigger = new EventTable(2 * capacity());
+    bigger.addAll(this, slot -> { });
+    ids = bigger.ids;
+    longs = bigger.longs;
+    ints = bigger.ints;
   }
 
   /** Adds the event with this event_id (a lower-case UUID) unless it is in the table. */
@@ -83,6 +102,42 @@ public final class EventTable {
         added.accept(slot);
       }
     }
+  }
+
+  /** A deep copy. */
+  public EventTable copy() {
+    EventTable copy = new EventTable(0);
+    copy.ids = ids.clone();
+    copy.longs = longs.clone();
+    copy.ints = ints.clone();
+    copy.size = size;
+    return copy;
+  }
+
+  /** The number of events, then their slots, in one write. */
+  public void write(DataOutputView out) throws IOException {
+    ByteBuffer bytes = ByteBuffer.allocate(size * SLOT_BYTES);
+    for (int slot = 0; slot < capacity(); slot++) {
+      if (used(slot)) {
+        bytes.putLong(ids[2 * slot]).putLong(ids[2 * slot + 1]).putLong(longs[slot])
+            .putInt(ints[slot]);
+      }
+    }
+    out.writeInt(size);
+    out.write(bytes.array());
+  }
+
+  /** A table as {@link #write} wrote it. */
+  public static EventTable read(DataInputView in) throws IOException {
+    int events = in.readInt();
+    byte[] array = new byte[events * SLOT_BYTES];
+    in.readFully(array);
+    ByteBuffer bytes = ByteBuffer.wrap(array);
+    EventTable table = forSize(events);
+    for (int i = 0; i < events; i++) {
+      table.add(bytes.getLong(), bytes.getLong(), bytes.getLong(), bytes.getInt());
+    }
+    return table;
   }
 
   /** 16 hex digits from `from` on, dashes skipped. */

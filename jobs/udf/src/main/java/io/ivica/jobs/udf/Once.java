@@ -1,5 +1,10 @@
 package io.ivica.jobs.udf;
 
+import java.io.IOException;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericRowData;
@@ -16,7 +21,8 @@ import org.apache.flink.table.functions.AggregateFunction;
  * in the accumulator, which ends with its window: the state lasts no longer than the window.
  */
 @FunctionHint(
-    accumulator = @DataTypeHint(value = "RAW", bridgedTo = Once.Acc.class),
+    accumulator = @DataTypeHint(
+        value = "RAW", bridgedTo = Once.Acc.class, rawSerializer = Once.AccSerializer.class),
     output = @DataTypeHint(value = "ROW<n BIGINT, total BIGINT>", bridgedTo = RowData.class))
 public final class Once extends AggregateFunction<RowData, Once.Acc> {
 
@@ -26,6 +32,54 @@ public final class Once extends AggregateFunction<RowData, Once.Acc> {
     public long idTotal; // the sum over `events`
     public long anonymous; // events without an id
     public long anonymousTotal;
+  }
+
+  /** Flink's serializer of {@link Acc} (see {@link AccumulatorSerializer}). */
+  public static final class AccSerializer extends AccumulatorSerializer<Acc> {
+    @Override
+    public Acc createInstance() {
+      return new Acc();
+    }
+
+    @Override
+    public Acc copy(Acc from) {
+      Acc copy = new Acc();
+      copy.events = from.events.copy();
+      copy.idTotal = from.idTotal;
+      copy.anonymous = from.anonymous;
+      copy.anonymousTotal = from.anonymousTotal;
+      return copy;
+    }
+
+    @Override
+    public void serialize(Acc acc, DataOutputView out) throws IOException {
+      out.writeLong(acc.idTotal);
+      out.writeLong(acc.anonymous);
+      out.writeLong(acc.anonymousTotal);
+      acc.events.write(out);
+    }
+
+    @Override
+    public Acc deserialize(DataInputView in) throws IOException {
+      Acc acc = new Acc();
+      acc.idTotal = in.readLong();
+      acc.anonymous = in.readLong();
+      acc.anonymousTotal = in.readLong();
+      acc.events = EventTable.read(in);
+      return acc;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<Acc> snapshotConfiguration() {
+      return new Snapshot();
+    }
+
+    /** The serializer has no settings: its snapshot is its class. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<Acc> {
+      public Snapshot() {
+        super(AccSerializer::new);
+      }
+    }
   }
 
   @Override

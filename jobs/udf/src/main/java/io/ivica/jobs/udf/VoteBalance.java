@@ -1,7 +1,12 @@
 package io.ivica.jobs.udf;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
+import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputView;
+import org.apache.flink.core.memory.DataOutputView;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericMapData;
@@ -19,7 +24,9 @@ import org.apache.flink.table.functions.AggregateFunction;
  * tracks there are.
  */
 @FunctionHint(
-    accumulator = @DataTypeHint(value = "RAW", bridgedTo = VoteBalance.Balance.class),
+    accumulator = @DataTypeHint(
+        value = "RAW", bridgedTo = VoteBalance.Balance.class,
+        rawSerializer = VoteBalance.BalanceSerializer.class),
     output = @DataTypeHint(value = "MAP<BIGINT, BIGINT>", bridgedTo = MapData.class))
 public final class VoteBalance extends AggregateFunction<MapData, VoteBalance.Balance> {
 
@@ -27,6 +34,55 @@ public final class VoteBalance extends AggregateFunction<MapData, VoteBalance.Ba
   public static final class Balance {
     public EventTable votes = new EventTable();
     public Map<Long, Long> byTrack = new HashMap<>();
+  }
+
+  /** Flink's serializer of {@link Balance} (see {@link AccumulatorSerializer}). */
+  public static final class BalanceSerializer extends AccumulatorSerializer<Balance> {
+    @Override
+    public Balance createInstance() {
+      return new Balance();
+    }
+
+    @Override
+    public Balance copy(Balance from) {
+      Balance copy = new Balance();
+      copy.votes = from.votes.copy();
+      copy.byTrack = new HashMap<>(from.byTrack);
+      return copy;
+    }
+
+    @Override
+    public void serialize(Balance acc, DataOutputView out) throws IOException {
+      acc.votes.write(out);
+      out.writeInt(acc.byTrack.size());
+      for (Map.Entry<Long, Long> track : acc.byTrack.entrySet()) {
+        out.writeLong(track.getKey());
+        out.writeLong(track.getValue());
+      }
+    }
+
+    @Override
+    public Balance deserialize(DataInputView in) throws IOException {
+      Balance acc = new Balance();
+      acc.votes = EventTable.read(in);
+      int tracks = in.readInt();
+      for (int i = 0; i < tracks; i++) {
+        acc.byTrack.put(in.readLong(), in.readLong());
+      }
+      return acc;
+    }
+
+    @Override
+    public TypeSerializerSnapshot<Balance> snapshotConfiguration() {
+      return new Snapshot();
+    }
+
+    /** The serializer has no settings: its snapshot is its class. */
+    public static final class Snapshot extends SimpleTypeSerializerSnapshot<Balance> {
+      public Snapshot() {
+        super(BalanceSerializer::new);
+      }
+    }
   }
 
   @Override
