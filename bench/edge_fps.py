@@ -43,9 +43,13 @@ VARIANTS: dict[str, dict] = {
     "gender": {"pipeline": "gender"},
     "all": {"pipeline": "all"},
     # the levers switched off: every tracked person classified on every frame, faces searched
-    # in the whole frame instead of the person boxes
+    # in the whole frame instead of the person boxes, a track classified for as long as it
+    # lives (its gender never settles)
     "all-every-frame": {"pipeline": "all", "gender": {"classify_interval_s": 0}},
     "all-frame-search": {"pipeline": "all", "faces": {"search": "frame"}},
+    "all-no-settle": {"pipeline": "all", "gender": {"settle_votes": 0}},
+    # gender_v3 with its flip average in float, as on a GPU (the CPU default is gender_v3_int8)
+    "all-gender-v3": {"pipeline": "all", "gender": {"model": "gender_v3"}},
 }
 
 

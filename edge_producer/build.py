@@ -18,7 +18,7 @@ from edge_producer.pipelines import (
     Pipeline,
 )
 from edge_producer.registry import pull
-from edge_producer.runtime import load_runtime
+from edge_producer.runtime import load_runtime, on_cpu
 from edge_producer.runtime.base import ModelError
 from edge_producer.tracking import make_tracker
 
@@ -74,7 +74,10 @@ def gender_classifier(config: EdgeConfig) -> GenderClassifier:
     """The configured gender classifier on the configured runtime."""
     from edge_producer.classifiers import OnnxGenderClassifier
 
-    model = pull(config.registry, "gender") or resolve_model(config.gender.model, "gender")
+    name = config.gender.model
+    if name == "auto":
+        name = "gender_v3_int8" if on_cpu(config.runtime) else "gender_v3"
+    model = pull(config.registry, "gender") or resolve_model(name, "gender")
     runtime = load_runtime(model.path, config.runtime)
     return OnnxGenderClassifier(runtime, model, batch_size=config.gender.batch_size)
 

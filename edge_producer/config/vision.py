@@ -187,10 +187,12 @@ class GenderConfig(Section):
     """The gender classifier."""
 
     model: str = Field(
-        default="gender_v3",
-        description="A bundled model name (gender_v3, gender_v2, gender_v1) or an ONNX path with "
-        "the same input and output (Nx3xSxS RGB face chips in, Nx2 probabilities [female, male] "
-        "out). gender_v2 is the choice where gender_v3's upstream licence matters (docs/edge.md).",
+        default="auto",
+        description="'auto' (gender_v3_int8 on ONNX Runtime's CPU, gender_v3 elsewhere), a "
+        "bundled model name (gender_v3, gender_v3_int8, gender_v2, gender_v1) or an ONNX path "
+        "with the same input and output (Nx3xSxS RGB face chips in, Nx2 probabilities [female, "
+        "male] out). gender_v2 is the choice where gender_v3's upstream licence matters "
+        "(docs/edge.md).",
     )
     classify_interval_s: float = Field(
         default=1.0,

@@ -22,3 +22,13 @@ def load_runtime(model_path: Path, config: RuntimeConfig | None = None) -> Runti
 
         return TensorRTRuntime(model_path, config)
     raise ModelError(f"unknown runtime {config.kind!r}: use 'onnxruntime' or 'tensorrt'")
+
+
+def on_cpu(config: RuntimeConfig) -> bool:
+    """Whether models run on ONNX Runtime's CPU provider under ``config`` (not CUDA, not
+    TensorRT)."""
+    if config.kind != "onnxruntime":
+        return False
+    from edge_producer.runtime.onnxruntime import CPU, providers
+
+    return providers(config.device)[0] == CPU

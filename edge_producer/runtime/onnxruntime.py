@@ -24,7 +24,8 @@ CUDA = "CUDAExecutionProvider"
 CPU = "CPUExecutionProvider"
 
 
-def _providers(device: str) -> list[str]:
+def providers(device: str) -> list[str]:
+    """ONNX Runtime's execution providers for ``runtime.device``, in order of preference."""
     available = ort.get_available_providers()
     if device == "cuda":
         if CUDA not in available:
@@ -58,7 +59,7 @@ class OnnxRuntime(Runtime):
             options.intra_op_num_threads = config.threads
         try:
             self._session = ort.InferenceSession(
-                str(model_path), options, providers=_providers(config.device)
+                str(model_path), options, providers=providers(config.device)
             )
         except Exception as exc:  # onnxruntime raises its own exception types
             raise ModelError(f"ONNX Runtime cannot load {model_path}: {exc}") from exc

@@ -25,8 +25,9 @@ from edge_producer.capture import (
     build_capture,
     metadata_path,
 )
-from edge_producer.config import EdgeConfig, LocalStoreConfig, PrivacyConfig
+from edge_producer.config import EdgeConfig, LocalStoreConfig, PrivacyConfig, RuntimeConfig
 from edge_producer.frames import Frame
+from edge_producer.runtime import on_cpu
 from tests.edge_producer.conftest import FACES_WALKING
 
 START = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
@@ -287,4 +288,5 @@ def test_edge_run_records_blurred_clips_and_events_stay_metadata(tmp_path, count
         validate(event)
         assert len(line) < 2000  # a frame of people, never an image
     meta = json.loads(metadata_path(clip).read_text())
-    assert {m["name"] for m in meta["models"]} == {"yolox_nano", "gender_v3"}
+    default = "gender_v3_int8" if on_cpu(RuntimeConfig()) else "gender_v3"
+    assert {m["name"] for m in meta["models"]} == {"yolox_nano", default}

@@ -27,7 +27,7 @@ from edge_producer.detectors.yunet import YuNetDetector
 from edge_producer.face_crops import crop_chip
 from edge_producer.gender import GenderResult
 from edge_producer.models import resolve_model
-from edge_producer.runtime import load_runtime
+from edge_producer.runtime import load_runtime, on_cpu
 from edge_producer.runtime.base import ModelError
 
 CLASSES = ("female", "male")
@@ -202,7 +202,7 @@ def test_built_from_config() -> None:
         EdgeConfig.model_validate({"source": {"uri": "x"}, "gender": {"batch_size": 5}})
     )
     assert (classifier.model.name, classifier.chip_size, classifier.batch_size) == (
-        "gender_v3",  # the default
+        "gender_v3_int8" if on_cpu(RuntimeConfig()) else "gender_v3",  # the default: auto
         160,
         5,
     )

@@ -13,11 +13,12 @@ from contracts.events import GenderClassification, PersonDetections
 from contracts.timefmt import UTC
 from edge_producer.app import run
 from edge_producer.build import build_pipeline, face_detector
-from edge_producer.config import EdgeConfig
+from edge_producer.config import EdgeConfig, RuntimeConfig
 from edge_producer.detections import UNTRACKED, Detections
 from edge_producer.frames import Frame
 from edge_producer.gender import GenderResult
 from edge_producer.pipelines import ClassifySchedule, attach_faces
+from edge_producer.runtime import on_cpu
 from edge_producer.senders import MemorySender
 from tests.edge_producer.conftest import FACE_STILL, FACES_WALKING, STILL_COUNTS, STILLS
 
@@ -61,7 +62,8 @@ def test_all_pipeline_with_mtcnn_classifies_faces(media) -> None:
     sender = MemorySender()
     run(_config("all", {"faces": {"model": "mtcnn"}}, max_frames=24), [sender])
     genders = [e for e in sender.events if isinstance(e, GenderClassification)]
-    assert genders and all(g.model.name == "gender_v3" for g in genders)
+    default = "gender_v3_int8" if on_cpu(RuntimeConfig()) else "gender_v3"
+    assert genders and all(g.model.name == default for g in genders)
 
 
 def test_all_pipeline_events_follow_the_contract(walking_all) -> None:
