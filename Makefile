@@ -13,10 +13,13 @@ PYTEST_ARGS ?=
 
 setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed $(MLFLOW_VENV)/.installed infra/lib/.versions
 
+# TrackEval (`ivica eval tracking`) goes in without its declared dependencies: they conflict
+# with PyFlink's numpy and the edge's headless OpenCV (pyproject.toml, the mlops extra).
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[jobs,edge,mlops,dev]'
+	$(VENV)/bin/pip install -q --no-deps 'trackeval==1.3.0' 'tabulate>=0.9'
 	touch $@
 
 # apache-superset pins numpy/pandas/pyarrow differently from apache-flink: its own venv.

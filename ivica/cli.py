@@ -150,6 +150,17 @@ def _edge(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.kind == "tracking":
+        from mlops.eval_tracking import evaluate_tracking, summary
+
+        report = evaluate_tracking(
+            args.folder, args.report_json, source=args.source, events=args.events,
+            tracks=args.tracks, config=args.config, max_frames=args.max_frames,
+            benchmark=args.benchmark,
+            tracking_uri=args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"),
+        )  # fmt: skip
+        print(f"{summary(report)}; report {args.report_json}")
+        return 0
     if args.kind in ("detector", "faces"):
         from mlops.eval_detector import evaluate_detector
 
@@ -285,18 +296,32 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--preview", help="debug: annotated frames to a folder or a .mp4 file")
     edge.set_defaults(func=_edge)
     ev = sub.add_parser("eval", help="evaluate a model on labelled data (docs/mlops.md)")
-    ev.add_argument("kind", choices=["gender", "detector", "faces"])
+    ev.add_argument("kind", choices=["gender", "detector", "faces", "tracking"])
     ev.add_argument(
         "folder",
         type=Path,
         help="gender: labels.csv + images/, or UTKFace-named images; detector (people) and "
-        "faces: a COCO annotation file",
+        "faces: a COCO annotation file; tracking: a MOTChallenge ground truth (gt.txt)",
     )
     ev.add_argument("--images", type=Path, help="detector, faces: the annotated images' folder")
     ev.add_argument("--decoder", help="detector, faces: output format of an ONNX given by path")
     ev.add_argument("--report-json", type=Path, required=True, help="the JSON report")
     ev.add_argument("--model", help="ONNX path or bundled model name (default: the edge's)")
     ev.add_argument("--tracking-uri", help="log to this MLflow (default: $MLFLOW_TRACKING_URI)")
+    ev.add_argument("--source", help="tracking: run the edge's people pipeline over this clip")
+    ev.add_argument(
+        "--events", type=Path, help="tracking: an events file of `ivica edge run --output-file`"
+    )
+    ev.add_argument("--tracks", type=Path, help="tracking: a MOTChallenge tracker output file")
+    ev.add_argument("--config", type=Path, help="tracking --source: edge YAML (default: defaults)")
+    ev.add_argument("--max-frames", type=int, help="tracking: evaluate at most this many frames")
+    ev.add_argument(
+        "--benchmark",
+        choices=["auto", "MOT15", "MOT16", "MOT17", "MOT20"],
+        default="auto",
+        help="tracking: the ground truth's rules, as TrackEval's (auto: MOT17 when the 8th "
+        "column holds classes 1..13, else MOT15)",
+    )
     ev.set_defaults(func=_eval)
     mo = sub.add_parser("model", help="the model registry (MLflow): register, list, promote, pull")
     mo_sub = mo.add_subparsers(dest="action", required=True)

@@ -26,6 +26,7 @@ from edge_producer.face_crops import crop_chip
 from mlops.datasets import GENDERS, LabelledFace, load_faces
 from mlops.metrics import average_precision, precision_recall_f1
 from mlops.plots import confusion_png, pr_curve_png
+from mlops.runs import log_run
 
 DEFAULT_MODEL = GenderConfig().model
 
@@ -124,25 +125,20 @@ def evaluate_gender(
 def log_to_mlflow(uri: str, report: dict[str, Any], out: Path, files: list[Path]) -> str:
     """One run in experiment ivica-eval-gender: the model and data as params, every figure as
     a metric, the report and pictures as artifacts; the run id."""
-    import mlflow
-
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment("ivica-eval-gender")
-    with mlflow.start_run(
-        run_name=f"{report['model']['name']} {report['model']['version']}"
-    ) as run:
-        mlflow.log_params(
-            {"model": report["model"]["name"], "model_version": report["model"]["version"],
-             "dataset": report["dataset"], "n": report["n"]}
-        )  # fmt: skip
-        figures = {"accuracy": report["accuracy"], "detector_missed": report["detector_missed"]}
-        for c, per in report["per_class"].items():
-            figures |= {f"{k}_{c}": per[k] for k in ("precision", "recall", "f1")}
-            figures[f"ap_{c}"] = report["average_precision"][c]
-        mlflow.log_metrics(figures)
-        for path in (*files, out / "predictions.csv", out / "confusion.png", out / "pr_curve.png"):
-            mlflow.log_artifact(str(path))
-    return run.info.run_id
+    model = report["model"]
+    figures = {"accuracy": report["accuracy"], "detector_missed": report["detector_missed"]}
+    for c, per in report["per_class"].items():
+        figures |= {f"{k}_{c}": per[k] for k in ("precision", "recall", "f1")}
+        figures[f"ap_{c}"] = report["average_precision"][c]
+    return log_run(
+        uri,
+        "ivica-eval-gender",
+        f"{model['name']} {model['version']}",
+        {"model": model["name"], "model_version": model["version"],
+         "dataset": report["dataset"], "n": report["n"]},
+        figures,
+        [*files, out / "predictions.csv", out / "confusion.png", out / "pr_curve.png"],
+    )  # fmt: skip
 
 
 def _progress(items: Sequence[LabelledFace], on: bool) -> Sequence[LabelledFace]:
