@@ -156,7 +156,7 @@ def _eval(args: argparse.Namespace) -> int:
         report = evaluate_tracking(
             args.folder, args.report_json, source=args.source, events=args.events,
             tracks=args.tracks, config=args.config, max_frames=args.max_frames,
-            benchmark=args.benchmark,
+            first_frame=args.first_frame, benchmark=args.benchmark,
             tracking_uri=args.tracking_uri or os.environ.get("MLFLOW_TRACKING_URI"),
         )  # fmt: skip
         print(f"{summary(report)}; report {args.report_json}")
@@ -315,6 +315,13 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--tracks", type=Path, help="tracking: a MOTChallenge tracker output file")
     ev.add_argument("--config", type=Path, help="tracking --source: edge YAML (default: defaults)")
     ev.add_argument("--max-frames", type=int, help="tracking: evaluate at most this many frames")
+    ev.add_argument(
+        "--first-frame",
+        type=int,
+        default=0,
+        help="tracking --source/--events: the clip's frame index (0-based) of ground-truth "
+        "frame 1; earlier frames run unscored (default 0)",
+    )
     ev.add_argument(
         "--benchmark",
         choices=["auto", "MOT15", "MOT16", "MOT17", "MOT20"],

@@ -43,6 +43,7 @@ def evaluate_tracking(
     tracks: Path | None = None,
     config: Path | None = None,
     max_frames: int | None = None,
+    first_frame: int = 0,
     benchmark: str = "auto",
     tracking_uri: str | None = None,
     progress: bool = True,
@@ -50,13 +51,16 @@ def evaluate_tracking(
     """Score one tracker output (exactly one of `source`, a clip the edge's people pipeline
     runs over with the default edge config or `config`; `events`, an edge events file; or
     `tracks`, a MOTChallenge tracker file) against the ground truth `gt`, over at most
-    `max_frames` frames. Write the report to `report_json`, log it to MLflow when
-    `tracking_uri` is set, and return it."""
+    `max_frames` frames. Ground-truth frame 1 is the clip's frame `first_frame` (0-based; the
+    frames before it go through the pipeline unscored). Write the report to `report_json`, log
+    it to MLflow when `tracking_uri` is set, and return it."""
     given = [v for v in (source, events, tracks) if v is not None]
     if len(given) != 1:
         raise DatasetError("eval tracking needs one of --source CLIP, --events FILE, --tracks FILE")
     if config is not None and source is None:
         raise DatasetError("--config applies to --source only")
+    if first_frame < 0 or (first_frame and tracks is not None):
+        raise DatasetError("--first-frame is a clip frame index >= 0, for --source or --events")
     truth = read_mot(gt)
     check_unique_ids(truth, gt)
     rules = gt_rules(truth, benchmark)
@@ -68,9 +72,11 @@ def evaluate_tracking(
         frames = list(range(1, min(last, max_frames or last) + 1))
     else:
         edge = (
-            run_people(source, config, max_frames, progress)
+            run_people(source, config, max_frames, progress, first_frame)
             if source is not None
-            else from_events(read_events(Path(str(events)), max_frames))
+            else from_events(
+                read_events(Path(str(events)), max_frames, first_frame), first_frame=first_frame
+            )
         )
         tracker, frames = edge.boxes, edge.frames
         check_unique_ids(tracker, "the edge's events")
@@ -79,12 +85,14 @@ def evaluate_tracking(
     prepared = prepare(truth, tracker, frames, rules)
     results = score(prepared)
     counted = edge.counts if edge is not None else prepared.tracker_counts
-    errors = counted - prepared.gt_counts
+    low = prepared.gt_counts
+    errors = counted - np.clip(counted, low, low + prepared.gt_ignored)
     data = prepared.data
     report = {
         "inputs": {
             "gt": str(gt), "source": source, "events": _str(events), "tracks": _str(tracks),
             "config": _str(config), "model": edge.model if edge else None, "gt_rules": rules,
+            "first_frame": first_frame,
         },
         "frames": len(frames), "first_frame": frames[0], "last_frame": frames[-1],
         "gt_frames_not_evaluated": len(set(truth.frame.tolist()) - set(frames)),

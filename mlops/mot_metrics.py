@@ -45,6 +45,9 @@ class Prepared:
     data: dict[str, Any]
     gt_counts: np.ndarray
     """Per evaluated frame: the ground-truth boxes that count (after step 3)."""
+    gt_ignored: np.ndarray
+    """Per evaluated frame: the pedestrian boxes marked to ignore (conf 0) and the distractor
+    boxes: people a counter may count or not."""
     tracker_counts: np.ndarray
     """Per evaluated frame: the tracker's boxes as given (before step 2)."""
     gt_dropped: int
@@ -58,7 +61,7 @@ def prepare(gt: MotBoxes, tracks: MotBoxes, frames: list[int], rules: str) -> Pr
         _check_classes(gt, rules)
     gt_at, tr_at = gt.by_frame(), tracks.by_frame()
     none = np.zeros(0, int)
-    gt_ids, tr_ids, sims, gt_counts, tr_counts = [], [], [], [], []
+    gt_ids, tr_ids, sims, gt_counts, gt_ignored, tr_counts = [], [], [], [], [], []
     removed = 0
     for t in frames:
         g, r = gt.rows(gt_at.get(t, none)), tracks.rows(tr_at.get(t, none))
@@ -78,6 +81,7 @@ def prepare(gt: MotBoxes, tracks: MotBoxes, frames: list[int], rules: str) -> Pr
         tr_ids.append(r.track_id[keep_r])
         sims.append(sim[keep_g][:, keep_r])
         gt_counts.append(int(keep_g.sum()))
+        gt_ignored.append(_maybe_people(g, keep_g, rules))
         tr_counts.append(len(r))
     gt_unique, tr_unique = _renumber(gt_ids), _renumber(tr_ids)
     data = {
@@ -94,6 +98,7 @@ def prepare(gt: MotBoxes, tracks: MotBoxes, frames: list[int], rules: str) -> Pr
     return Prepared(
         data,
         np.array(gt_counts, int),
+        np.array(gt_ignored, int),
         np.array(tr_counts, int),
         gt_dropped=int(in_frames.sum()) - data["num_gt_dets"],
         tracker_removed=removed,
@@ -117,6 +122,16 @@ def score(prepared: Prepared) -> dict[str, dict[str, Any]]:
         name: {k: _plain(v) for k, v in metric.eval_sequence(prepared.data).items()}
         for name, metric in metrics.items()
     }
+
+
+def _maybe_people(g: MotBoxes, kept: np.ndarray, rules: str) -> int:
+    """The dropped boxes of one frame that are people a counter may count or not: all of them
+    under MOT15; pedestrians marked to ignore and distractors under MOT16/17/20 (not cars)."""
+    dropped = ~kept
+    if rules != "MOT15":
+        cls = g.cls.astype(int)
+        dropped &= (cls == PEDESTRIAN) | np.isin(cls, _MOT17_DISTRACTORS)
+    return int(dropped.sum())
 
 
 def _renumber(ids: list[np.ndarray]) -> np.ndarray:

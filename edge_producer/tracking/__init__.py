@@ -16,4 +16,5 @@ def make_tracker(config: TrackerConfig) -> Tracker:
         iou_threshold=config.iou_threshold,
         min_hits=config.min_hits,
         max_age=config.max_age,
+        confirm_score=config.confirm_score,
     )

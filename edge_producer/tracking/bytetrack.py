@@ -19,7 +19,9 @@ is the larger of its predicted box's and its last matched box's (as OC-SORT's
 observation-centric recovery): a person who stops, or whose box jumped while half hidden and so
 gave the filter a wrong velocity, is still found where they were last seen. A new track is
 confirmed, and only then takes an id from a counter that only increases, after ``min_hits``
-matches in a row; an unconfirmed track that misses a frame is dropped. A confirmed track
+matches in a row, or at once on a match scored at least ``confirm_score`` (a person seen
+clearly needs no proof of persistence; a weak, flickering box still does); an unconfirmed track
+that misses a frame is dropped. A confirmed track
 survives ``max_age`` processed frames without a match and is dropped at the next miss. Track
 state is kept in arrays, one row per track, so each step is a few vectorised numpy operations.
 """
@@ -66,6 +68,7 @@ class ByteTracker(Tracker):
         iou_threshold: float = 0.3,
         min_hits: int = 3,
         max_age: int = 30,
+        confirm_score: float | None = None,
     ) -> None:
         if not 0 < iou_threshold <= 1:
             raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold}")
@@ -75,6 +78,7 @@ class ByteTracker(Tracker):
         self.iou_threshold = iou_threshold
         self.min_hits = min_hits
         self.max_age = max_age
+        self.confirm_score = 2.0 if confirm_score is None else confirm_score
         self._next_id = 1
         self.reset()
 
@@ -114,14 +118,18 @@ class ByteTracker(Tracker):
         matched[tracks] = True
         if len(dets):
             self._correct(tracks, detections.xyxy[dets])
-        self._age(matched)
+        sure = np.zeros(len(self._id), dtype=bool)
+        sure[tracks] = detections.score[dets] >= self.confirm_score
+        self._age(matched, sure)
 
         ids = np.full(n, UNTRACKED, dtype=np.int64)
         ids[dets] = self._id[tracks]
         self._drop(matched)
         new = np.flatnonzero(high & (det_track < 0))
         if len(new):
-            ids[new] = self._start(detections.xyxy[new], detections.class_id[new])
+            ids[new] = self._start(
+                detections.xyxy[new], detections.class_id[new], detections.score[new]
+            )
         return detections.with_track_ids(ids) if n else detections
 
     def _predict(self) -> None:
@@ -178,11 +186,13 @@ class ByteTracker(Tracker):
         self._mean[tracks], self._cov[tracks] = mean, cov
         self._last[tracks] = xyxy
 
-    def _age(self, matched: np.ndarray) -> None:
-        """Count hits and misses; confirm tracks that reached ``min_hits`` and give them ids."""
+    def _age(self, matched: np.ndarray, sure: np.ndarray) -> None:
+        """Count hits and misses; confirm tracks that reached ``min_hits`` or were matched to
+        a detection scored ``confirm_score`` (`sure`), and give them ids."""
         self._hits += matched
         self._misses = np.where(matched, 0, self._misses + 1)
-        self._confirm(np.flatnonzero((self._id == UNTRACKED) & (self._hits >= self.min_hits)))
+        ready = (self._hits >= self.min_hits) | sure
+        self._confirm(np.flatnonzero((self._id == UNTRACKED) & ready))
 
     def _confirm(self, rows: np.ndarray) -> None:
         if not len(rows):
@@ -199,7 +209,7 @@ class ByteTracker(Tracker):
         self._class, self._hits = self._class[keep], self._hits[keep]
         self._misses, self._id = self._misses[keep], self._id[keep]
 
-    def _start(self, xyxy: np.ndarray, class_id: np.ndarray) -> np.ndarray:
+    def _start(self, xyxy: np.ndarray, class_id: np.ndarray, score: np.ndarray) -> np.ndarray:
         """New tracks from unmatched high-score boxes; returns their ids (or UNTRACKED)."""
         mean, cov = kalman.initiate(kalman.xyxy_to_xyah(xyxy))
         first = len(self._id)
@@ -212,6 +222,5 @@ class ByteTracker(Tracker):
         self._misses = np.concatenate([self._misses, np.zeros(k, dtype=np.int64)])
         self._id = np.concatenate([self._id, np.full(k, UNTRACKED, dtype=np.int64)])
         new = np.arange(first, first + k)
-        if self.min_hits <= 1:
-            self._confirm(new)
+        self._confirm(new if self.min_hits <= 1 else new[score >= self.confirm_score])
         return self._id[new]

@@ -107,7 +107,11 @@ def test_gender_pipeline_alone(media) -> None:
 
 def test_people_count_modes(media) -> None:
     def counts(mode: str) -> list[tuple[int, int, int]]:
-        cfg = _config("people", {"events": {"people_count": mode}}, max_frames=12)
+        cfg = _config(
+            "people",
+            {"events": {"people_count": mode}, "tracker": {"confirm_score": None}},
+            max_frames=12,
+        )
         sender = MemorySender()
         run(cfg, [sender])
         return [
@@ -123,7 +127,8 @@ def test_people_count_modes(media) -> None:
         assert count == n
     confirmed = counts("confirmed_tracks")
     assert all(count == tracked for count, _, tracked in confirmed)
-    # min_hits = 3: nobody is confirmed in the first two frames, people are later
+    # min_hits = 3 (confirm_score off): nobody is confirmed in the first two frames, people are
+    # later
     assert confirmed[0][0] == 0 and confirmed[1][0] == 0 and confirmed[-1][0] > 0
 
 

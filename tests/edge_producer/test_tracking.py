@@ -30,10 +30,11 @@ def box(x: float, y: float, w: float = W, h: float = H) -> list[float]:
 
 
 def dets(boxes: list[list[float]], scores: Iterable[float] | None = None) -> Detections:
-    """Detections of ``boxes`` (score 0.9 unless given); none for an empty list."""
+    """Detections of ``boxes`` (score 0.6 unless given: a high score, but below the default
+    ``confirm_score``, so new tracks wait for ``min_hits``); none for an empty list."""
     if not boxes:
         return Detections.empty()
-    score = [0.9] * len(boxes) if scores is None else list(scores)
+    score = [0.6] * len(boxes) if scores is None else list(scores)
     return Detections(np.array(boxes), np.array(score))
 
 
@@ -165,6 +166,60 @@ def test_max_age_frames_without_a_match(gap: int, same_id: bool) -> None:
         assert back == [first, first]
     else:
         assert back == [UNTRACKED, first + 1]
+
+
+def test_a_clear_detection_is_confirmed_at_once() -> None:
+    # A track whose detection scores confirm_score (0.7) or more gets its id on its first frame;
+    # one scored below waits for min_hits (3) in a row, also when a later hit is clear.
+    tracker = make_tracker(TrackerConfig())
+    assert tracker.update(dets([box(0, 0)], scores=[0.7])).track_id[0] == 1
+    ids = [tracker.update(dets([box(0, 0), box(300, 0)], scores=[0.9, s])).track_id[1]
+           for s in (0.6, 0.6, 0.6)]  # fmt: skip
+    assert ids == [UNTRACKED, UNTRACKED, 2]
+    late = [tracker.update(dets([box(600, 0)], scores=[s])).track_id[0] for s in (0.6, 0.8)]
+    assert late == [UNTRACKED, 3]
+    off = make_tracker(TrackerConfig(confirm_score=None))
+    assert [off.update(dets([box(0, 0)], scores=[0.99])).track_id[0] for _ in range(3)] == [
+        UNTRACKED, UNTRACKED, 1,
+    ]  # fmt: skip
+
+
+def test_a_person_standing_still_keeps_one_id() -> None:
+    # 300 frames without moving; the detector's box jitters by up to 3 px on every edge and
+    # misses the person on one frame in ten (a partial occlusion, a weak frame). One id all along.
+    rng = np.random.default_rng(3)
+    tracker = make_tracker(TrackerConfig())
+    ids = []
+    for t in range(300):
+        if t % 10 == 9:
+            ids.append(len(tracker.update(Detections.empty())))
+            continue
+        jitter = rng.uniform(-3, 3, 4)
+        got = tracker.update(dets([(np.array(box(200, 80)) + jitter).tolist()]))
+        ids.append(int(got.track_id[0]))
+    seen = [i for t, i in enumerate(ids) if t % 10 != 9]
+    assert seen[:2] == [UNTRACKED, UNTRACKED] and set(seen[2:]) == {1}
+    assert tracker.active_ids.tolist() == [1]
+
+
+@pytest.mark.parametrize("score", [0.45, 0.55, 0.65])
+def test_a_flickering_false_detection_never_becomes_a_person(score: float) -> None:
+    # A real person walks across; a false box (a poster, a coat on a chair) flickers in and out
+    # at one spot: two frames on, one off, at a score below confirm_score. It never gets an id,
+    # never takes the person's, and the person keeps one id.
+    tracker = make_tracker(TrackerConfig())
+    person_ids, false_ids = [], []
+    for t in range(60):
+        boxes, scores = [box(5 * t, 0)], [0.9]
+        if t % 3 != 2:
+            boxes.append(box(400, 300, 60, 60))
+            scores.append(score)
+        got = tracker.update(dets(boxes, scores)).track_id.tolist()
+        person_ids.append(got[0])
+        false_ids += got[1:]
+    assert set(person_ids) == {1}
+    assert set(false_ids) == {UNTRACKED}
+    assert tracker.active_ids.tolist() == [1]
 
 
 def test_ids_never_shared_never_reused() -> None:
