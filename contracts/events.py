@@ -57,7 +57,8 @@ def _to_utc_millis(value: Any) -> datetime:
 
 Id = Annotated[str, StringConstraints(strict=True, min_length=1, max_length=128)]
 NonNegInt64 = Annotated[int, Field(strict=True, ge=0, le=INT64_MAX)]
-TrackId = Annotated[int, Field(strict=True, ge=INT64_MIN, le=INT64_MAX)] | None
+Int64 = Annotated[int, Field(strict=True, ge=INT64_MIN, le=INT64_MAX)]
+TrackId = Int64 | None
 UnitFloat = Annotated[float, Field(strict=True, ge=0, le=1, allow_inf_nan=False)]
 Coord = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 CapturedAt = Annotated[datetime, BeforeValidator(_to_utc_millis)]
@@ -109,12 +110,19 @@ class Detection(_WireModel):
         "frame's pixel coordinates; x2 >= x1 and y2 >= y1."
     )
     score: UnitFloat = Field(description="Detector confidence that this is a person, 0..1.")
+    zones: Annotated[list[Id], Field(max_length=64)] | None = Field(
+        default=None,
+        description="Optional: the ids of the configured zones (geometry) the person's anchor "
+        "point is in, each once; absent when the camera has no zones.",
+    )
 
     @model_validator(mode="after")
     def _check_bbox_order(self) -> Detection:
         x1, y1, x2, y2 = self.bbox
         if x2 < x1 or y2 < y1:
             raise ValueError(f"bbox {list(self.bbox)} must satisfy x2 >= x1 and y2 >= y1")
+        if self.zones is not None and len(set(self.zones)) != len(self.zones):
+            raise ValueError(f"zones {self.zones} name a zone twice")
         return self
 
 
@@ -211,5 +219,80 @@ class GenderClassification(_Event):
     )
 
 
-Event = PersonDetections | GenderClassification
+class LineCrossing(_Event):
+    """``line_crossings/v1``: one confirmed track crossing a configured line (footfall)."""
+
+    SCHEMA: ClassVar[str] = "line_crossings/v1"
+    TOPIC: ClassVar[str] = topics.LINE_CROSSINGS
+
+    site_id: Id = Field(description="Identifier of the site the camera belongs to.")
+    camera_id: Id = Field(description="Identifier of the camera; the Kafka message key.")
+    track_id: Int64 = Field(description="Tracker identity of the person (a confirmed track).")
+    line_id: Id = Field(description="Id of the line in the camera's geometry.")
+    direction: Literal["in", "out"] = Field(
+        description="'in' when the crossing ends on the line's in_side, else 'out'."
+    )
+    frame_id: NonNegInt64 = Field(description="Frame sequence number of the first frame on the "
+                                  "new side.")  # fmt: skip
+    captured_at: CapturedAt = Field(
+        description="Capture time of the first frame on the new side, UTC, wire form "
+        "YYYY-MM-DDTHH:MM:SS.mmmZ."
+    )
+    geometry_version: Id = Field(description="The version of the geometry the line is from.")
+    event_id: EventId = Field(description="A random UUID (v4) per event; consumers drop "
+                              "repeats by it.")  # fmt: skip
+    gender: Gender | None = Field(
+        default=None, description="Optional: the track's majority gender at the crossing."
+    )
+    schema_: Literal["line_crossings/v1"] = Field(
+        alias="schema", description="Schema/version tag: 'line_crossings/v1'."
+    )
+
+
+class ZoneVisit(_Event):
+    """``zone_visits/v1``: one finished visit of a confirmed track to a configured zone."""
+
+    SCHEMA: ClassVar[str] = "zone_visits/v1"
+    TOPIC: ClassVar[str] = topics.ZONE_VISITS
+
+    site_id: Id = Field(description="Identifier of the site the camera belongs to.")
+    camera_id: Id = Field(description="Identifier of the camera; the Kafka message key.")
+    track_id: Int64 = Field(description="Tracker identity of the person (a confirmed track).")
+    zone_id: Id = Field(description="Id of the zone in the camera's geometry.")
+    entered_at: CapturedAt = Field(
+        description="Capture time of the visit's first frame in the zone, UTC."
+    )
+    exited_at: CapturedAt = Field(
+        description="Capture time of the visit's last frame in the zone, UTC; not before "
+        "entered_at. The event time of dwell results."
+    )
+    dwell_s: Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)] = Field(
+        description="exited_at - entered_at in seconds (millisecond precision)."
+    )
+    end_reason: Literal["left", "lost", "stream_end", "shutdown"] = Field(
+        description="Why the visit ended: left (outside for the exit grace), lost (the tracker "
+        "dropped the track), stream_end (a file source ended), shutdown (a clean stop)."
+    )
+    geometry_version: Id = Field(description="The version of the geometry the zone is from.")
+    event_id: EventId = Field(description="A random UUID (v4) per event; consumers drop "
+                              "repeats by it.")  # fmt: skip
+    schema_: Literal["zone_visits/v1"] = Field(
+        alias="schema", description="Schema/version tag: 'zone_visits/v1'."
+    )
+
+    @field_serializer("entered_at", "exited_at", when_used="json")
+    def _ser_visit_times(self, value: datetime) -> str:
+        return format_ts(value)
+
+    @model_validator(mode="after")
+    def _check_dwell(self) -> ZoneVisit:
+        span = (self.exited_at - self.entered_at).total_seconds()
+        if span < 0:
+            raise ValueError("exited_at is before entered_at")
+        if abs(self.dwell_s - span) > 0.0015:
+            raise ValueError(f"dwell_s {self.dwell_s} is not exited_at - entered_at ({span:.3f})")
+        return self
+
+
+Event = PersonDetections | GenderClassification | LineCrossing | ZoneVisit
 """Any top-level wire event."""

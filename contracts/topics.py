@@ -13,6 +13,8 @@ from typing import Any
 # Raw event topics (edge cameras -> Kafka).
 PERSON_DETECTIONS = "ivica.person_detections.v1"
 GENDER_CLASSIFICATIONS = "ivica.gender_classifications.v1"
+LINE_CROSSINGS = "ivica.line_crossings.v1"
+ZONE_VISITS = "ivica.zone_visits.v1"
 
 # Result topics (PyFlink jobs -> Kafka).
 PEOPLE_COUNTER = "ivica.people_counter.v1"
@@ -21,7 +23,12 @@ PEOPLE_COUNTER_SLIDING = "ivica.people_counter_sliding.v1"
 PEOPLE_COUNTER_HOURLY = "ivica.people_counter_hourly.v1"
 GENDER_COUNTER_SLIDING = "ivica.gender_counter_sliding.v1"
 
-RAW_TOPICS: tuple[str, ...] = (PERSON_DETECTIONS, GENDER_CLASSIFICATIONS)
+RAW_TOPICS: tuple[str, ...] = (
+    PERSON_DETECTIONS,
+    GENDER_CLASSIFICATIONS,
+    LINE_CROSSINGS,
+    ZONE_VISITS,
+)
 RESULT_TOPICS: tuple[str, ...] = (
     PEOPLE_COUNTER,
     GENDER_COUNTER,
