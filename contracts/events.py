@@ -23,8 +23,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_serializer,
+    model_serializer,
     model_validator,
 )
 
@@ -115,6 +117,13 @@ class Detection(_WireModel):
         description="Optional: the ids of the configured zones (geometry) the person's anchor "
         "point is in, each once; absent when the camera has no zones.",
     )
+
+    @model_serializer(mode="wrap")
+    def _omit_absent_zones(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.zones is None:
+            data.pop("zones", None)
+        return data
 
     @model_validator(mode="after")
     def _check_bbox_order(self) -> Detection:
