@@ -1,6 +1,7 @@
 # Ivica. After cloning:  make demo   (the whole system on this machine)
 #                        make test   (the test suite, against the real local stack)
-# Prerequisites: Python 3.11, JDK 17, Maven, PostgreSQL binaries (see README.md).
+# Both install what they need first: the Debian packages of infra/packages.txt (make deps),
+# the venvs and the JARs. Prerequisites: Debian or Ubuntu with apt, Python 3.11, make.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -9,9 +10,14 @@ MLFLOW_VENV := .venv-mlflow
 MLFLOW_VERSION := $(shell sed -n 's/^MLFLOW_VERSION=//p' infra/versions.env)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo demo-down test lint stack-up stack-down clean
+.PHONY: deps setup demo demo-down test lint stack-up stack-down clean
 
-setup: $(VENV)/.installed $(SUPERSET_VENV)/.installed $(MLFLOW_VENV)/.installed infra/lib/.versions
+# The system packages (infra/packages.txt): one dpkg-query when they are all there; installed
+# as root or with password-less sudo; otherwise the command to run is printed (exit 2).
+deps:
+	infra/bootstrap.sh
+
+setup: deps $(VENV)/.installed $(SUPERSET_VENV)/.installed $(MLFLOW_VENV)/.installed infra/lib/.versions
 
 # TrackEval (`ivica eval tracking`) goes in without its declared dependencies: they conflict
 # with PyFlink's numpy and the edge's headless OpenCV (pyproject.toml, the mlops extra).
@@ -39,8 +45,14 @@ $(MLFLOW_VENV)/.installed: infra/versions.env
 	$(MLFLOW_VENV)/bin/pip install -q 'mlflow==$(MLFLOW_VERSION)' 'sqlalchemy<2.1' 'psycopg2-binary>=2.9' 'boto3>=1.34'
 	touch $@
 
-infra/lib/.versions: infra/versions.env infra/pom.xml $(shell find jobs/udf -type f -not -path '*/target/*') $(VENV)/.installed
+infra/lib/.versions: infra/versions.env infra/pom.xml $(shell find jobs/udf -type f -not -path '*/target/*') $(VENV)/.installed | deps
 	$(VENV)/bin/ivica stack fetch
+
+# The gender-training tests need PyTorch (the `train` extra: CPU torch from PyPI with its CUDA
+# wheels, about 4 GB), so `make test` installs it and `make setup` and the demo leave it out.
+$(VENV)/.train: $(VENV)/.installed
+	$(VENV)/bin/pip install -q -e '.[train]'
+	touch $@
 
 demo: setup
 	$(VENV)/bin/ivica demo
@@ -49,7 +61,7 @@ demo-down:
 	$(VENV)/bin/ivica demo --down
 
 # pytest's exit code 5 (no tests collected) is a failure here.
-test: setup
+test: setup $(VENV)/.train
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
