@@ -9,6 +9,7 @@ from edge_producer.config import EdgeConfig
 from edge_producer.detectors.base import FaceDetector, PersonDetector
 from edge_producer.events import EventBuilder
 from edge_producer.gender import GenderClassifier
+from edge_producer.geometry import Geometry
 from edge_producer.models import resolve_model
 from edge_producer.pipelines import (
     AllPipeline,
@@ -102,6 +103,7 @@ def build_pipeline(config: EdgeConfig) -> Pipeline:
             classify_schedule(config),
         )
     people = person_detector(config)
+    geometry = Geometry(config.geometry) if config.geometry else None
     if config.pipeline == "people":
         events = EventBuilder(
             config.site_id,
@@ -109,7 +111,7 @@ def build_pipeline(config: EdgeConfig) -> Pipeline:
             count_confirmed_only=count_confirmed,
             person_model=people.model,
         )
-        return PeopleCounterPipeline(people, make_tracker(config.tracker), events)
+        return PeopleCounterPipeline(people, make_tracker(config.tracker), events, geometry)
     classifier = gender_classifier(config)
     events = EventBuilder(
         config.site_id,
@@ -127,4 +129,5 @@ def build_pipeline(config: EdgeConfig) -> Pipeline:
         schedule=classify_schedule(config),
         search=config.faces.search,
         upper_fraction=config.faces.upper_fraction,
+        geometry=geometry,
     )

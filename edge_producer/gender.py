@@ -11,12 +11,14 @@ import numpy as np
 from edge_producer.detections import Detections
 from edge_producer.models import ModelRef
 
+Gender = Literal["female", "male"]
+
 
 @dataclass(frozen=True)
 class GenderResult:
     """The classifier's answer for one face."""
 
-    gender: Literal["female", "male"]
+    gender: Gender
     confidence: float
     """Probability of ``gender``, 0..1."""
 

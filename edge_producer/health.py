@@ -66,7 +66,8 @@ class Health(Closing, Collector):
         problems = self.problems()
         return (
             f"frames read {r.frames_read}, processed {r.frames} ({r.fps:.1f} fps), failed "
-            f"{r.failed_frames}; events {r.person_events} person, {r.gender_events} gender; "
+            f"{r.failed_frames}; events {r.person_events} person, {r.gender_events} gender, "
+            f"{r.crossing_events} crossings, {r.visit_events} visits; "
             f"{spools or 'no broker sender'}; stages {stages}; "
             f"{'UNHEALTHY: ' + ' | '.join(problems) if problems else 'healthy'}"
         )
@@ -83,6 +84,8 @@ class Health(Closing, Collector):
         events = CounterMetricFamily("ivica_edge_events", "Events built.", labels=["type"])
         events.add_metric(["person_detections"], r.person_events)
         events.add_metric(["gender_classifications"], r.gender_events)
+        events.add_metric(["line_crossings"], r.crossing_events)
+        events.add_metric(["zone_visits"], r.visit_events)
         yield events
         yield GaugeMetricFamily("ivica_edge_fps", "Processed frames per second.", value=r.fps)
         seconds = CounterMetricFamily(

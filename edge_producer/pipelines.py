@@ -7,7 +7,10 @@
   both event types; a gender result carries the track id of the person its face lies in.
 
 A pipeline's :meth:`~Pipeline.process` takes one frame and returns its events; per-stage
-timings go to :attr:`~Pipeline.timer`.
+timings go to :attr:`~Pipeline.timer`. With a camera geometry (lines and zones), the people
+and all pipelines also emit ``line_crossings`` and ``zone_visits`` and give each detection its
+zones; :meth:`~Pipeline.finish` ends the visits still open when the stream ends or the edge
+stops.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from edge_producer.detections import UNTRACKED, Detections
 from edge_producer.detectors.base import FaceDetector, PersonDetector
 from edge_producer.events import EventBuilder
 from edge_producer.frames import Frame
-from edge_producer.gender import GenderClassifier, GenderResult
+from edge_producer.gender import Gender, GenderClassifier, GenderResult
+from edge_producer.geometry import Geometry
+from edge_producer.geometry.zones import EndReason
 from edge_producer.timing import StageTimer
 from edge_producer.tracking.base import Tracker
 
@@ -43,6 +48,11 @@ class Pipeline(ABC):
     @abstractmethod
     def reset(self) -> None:
         """Start a new stream: forget tracks (ids are never reused) and the classify schedule."""
+
+    def finish(self, reason: EndReason) -> list[Event]:
+        """The events that end with the stream (``stream_end``) or a clean stop
+        (``shutdown``): the zone visits still open. Call :meth:`reset` after it."""
+        return []
 
 
 @dataclass
@@ -103,6 +113,17 @@ class ClassifySchedule:
             dtype=bool,
         )
 
+    def majority(self, track_id: int) -> Gender | None:
+        """The track's gender: its settled one, else the one with more confident answers so
+        far; None on a tie or with no confident answer."""
+        settled = self._settled.get(track_id)
+        if settled is not None:
+            return settled.gender
+        votes = self._votes.get(track_id)
+        if votes is None or votes.male == votes.female:
+            return None
+        return "male" if votes.male > votes.female else "female"
+
     def settled(self, track_ids: np.ndarray) -> list[GenderResult | None]:
         """Each track's settled answer, or None while the model must still be asked."""
         return [self._settled.get(int(tid)) for tid in track_ids]
@@ -126,7 +147,7 @@ class ClassifySchedule:
                 continue
             tid = int(tid)
             self._last[tid] = now
-            if results is not None and self.settle_votes and tid not in self._settled:
+            if results is not None and tid not in self._settled:
                 self._vote(tid, results[i])
         horizon = now - max(self.interval * 10, timedelta(minutes=1))
         self._last = {tid: t for tid, t in self._last.items() if t >= horizon}
@@ -138,6 +159,8 @@ class ClassifySchedule:
             return
         votes = self._votes.setdefault(tid, _Votes())
         votes.add(result)
+        if not self.settle_votes:  # the votes only give the crossings their majority gender
+            return
         verdict = votes.verdict(self.settle_votes)
         if verdict is not None:
             self._settled[tid] = verdict
@@ -145,15 +168,29 @@ class ClassifySchedule:
 
 
 class PeopleCounterPipeline(Pipeline):
-    """People and their tracks, one ``person_detections`` event per frame."""
+    """People and their tracks, one ``person_detections`` event per frame; with a geometry,
+    the crossings of its lines and the visits to its zones too."""
 
-    def __init__(self, people: PersonDetector, tracker: Tracker, events: EventBuilder) -> None:
+    def __init__(
+        self,
+        people: PersonDetector,
+        tracker: Tracker,
+        events: EventBuilder,
+        geometry: Geometry | None = None,
+    ) -> None:
         super().__init__(events)
         self.people = people
         self.tracker = tracker
+        self.geometry = geometry
 
     def reset(self) -> None:
         self.tracker.reset()
+
+    def finish(self, reason: EndReason) -> list[Event]:
+        if self.geometry is None:
+            return []
+        version = self.geometry.version
+        return [self.events.visit(v, version) for v in self.geometry.finish(reason)]
 
     def track_people(self, frame: Frame) -> Detections:
         with self.timer.stage("detect_people"):
@@ -161,10 +198,30 @@ class PeopleCounterPipeline(Pipeline):
         with self.timer.stage("track"):
             return self.tracker.update(found)
 
-    def process(self, frame: Frame) -> list[Event]:
-        people = self.track_people(frame)
+    def gender_of(self, track_id: int) -> Gender | None:
+        """The track's majority gender, where the pipeline classifies gender."""
+        return None
+
+    def people_events(self, frame: Frame, people: Detections) -> list[Event]:
+        """The frame's ``person_detections`` event, then its crossings and ended visits."""
+        if self.geometry is None:
+            with self.timer.stage("events"):
+                return [self.events.person(frame, people)]
+        with self.timer.stage("geometry"):
+            step = self.geometry.update(frame, people, self.tracker.active_ids)
+        version = self.geometry.version
         with self.timer.stage("events"):
-            return [self.events.person(frame, people)]
+            return [
+                self.events.person(frame, people, step.zones),
+                *(
+                    self.events.crossing(c, version, self.gender_of(c.track_id))
+                    for c in step.crossings
+                ),
+                *(self.events.visit(v, version) for v in step.visits),
+            ]
+
+    def process(self, frame: Frame) -> list[Event]:
+        return self.people_events(frame, self.track_people(frame))
 
 
 class _GenderStage:
@@ -292,8 +349,9 @@ class AllPipeline(PeopleCounterPipeline):
         schedule: ClassifySchedule,
         search: str = "person_boxes",
         upper_fraction: float = 0.5,
+        geometry: Geometry | None = None,
     ) -> None:
-        super().__init__(people, tracker, events)
+        super().__init__(people, tracker, events, geometry)
         self.faces = faces
         self.gender = _GenderStage(classifier, schedule, self.timer)
         self.search = search
@@ -303,10 +361,12 @@ class AllPipeline(PeopleCounterPipeline):
         super().reset()
         self.gender.schedule.clear()
 
+    def gender_of(self, track_id: int) -> Gender | None:
+        return self.gender.schedule.majority(track_id)
+
     def process(self, frame: Frame) -> list[Event]:
         people = self.track_people(frame)
-        with self.timer.stage("events"):
-            events: list[Event] = [self.events.person(frame, people)]
+        events = self.people_events(frame, people)
         tracked = people[people.track_id != UNTRACKED]
         due = tracked[self.gender.schedule.due(tracked.track_id, frame.captured_at)]
         settled, unsettled = self.gender.settled_events(frame, due.track_id, self.events)

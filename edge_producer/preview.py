@@ -1,4 +1,7 @@
-"""Debug preview: annotated frames to a folder, or a video file. Never leaves the device."""
+"""Debug preview: annotated frames to a folder, or a video file. Never leaves the device.
+
+With a geometry, its lines and zones are drawn too, each line with its running in and out
+counts (from the line_crossings events so far)."""
 
 from __future__ import annotations
 
@@ -7,9 +10,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from contracts.events import Event, GenderClassification, PersonDetections
+from contracts.events import Event, GenderClassification, LineCrossing, PersonDetections
 from edge_producer.closing import Closing
+from edge_producer.config.geometry import GeometryConfig
 from edge_producer.frames import Frame
+from edge_producer.geometry.draw import draw_geometry
 
 VIDEO_SUFFIXES = {".mp4": "mp4v", ".avi": "MJPG", ".mkv": "mp4v"}
 
@@ -59,15 +64,28 @@ class Preview(Closing):
     """Writes annotated frames: PNG files into a folder, or one video when the path ends in
     .mp4, .avi or .mkv."""
 
-    def __init__(self, path: str | Path, fps: float = 10.0) -> None:
+    def __init__(
+        self, path: str | Path, fps: float = 10.0, geometry: GeometryConfig | None = None
+    ) -> None:
         self.path = Path(path)
         self.fps = fps
+        self.geometry = geometry
+        self.counts = {line.id: (0, 0) for line in geometry.lines} if geometry else {}
+        """Each line's (in, out) crossings so far."""
         self._writer: cv2.VideoWriter | None = None
         if self.path.suffix.lower() not in VIDEO_SUFFIXES:
             self.path.mkdir(parents=True, exist_ok=True)
 
     def write(self, frame: Frame, events: list[Event]) -> None:
         image = annotate(frame, events)
+        if self.geometry is not None:
+            for e in events:
+                if isinstance(e, LineCrossing):
+                    n_in, n_out = self.counts[e.line_id]
+                    self.counts[e.line_id] = (
+                        (n_in + 1, n_out) if e.direction == "in" else (n_in, n_out + 1)
+                    )
+            draw_geometry(image, self.geometry, self.counts)
         fourcc = VIDEO_SUFFIXES.get(self.path.suffix.lower())
         if fourcc is None:
             cv2.imwrite(str(self.path / f"frame_{frame.frame_id:08d}.png"), image)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from contracts.events import Event, GenderClassification, LineCrossing, PersonDetections, ZoneVisit
 from edge_producer.timing import StageTimer
 
 
@@ -15,9 +17,23 @@ class RunReport:
     frames: int = 0  # frames processed
     person_events: int = 0
     gender_events: int = 0
+    crossing_events: int = 0
+    visit_events: int = 0
     failed_frames: int = 0
     seconds: float = 0.0
     timer: StageTimer = field(default_factory=StageTimer)
+
+    def count(self, events: Iterable[Event]) -> None:
+        """Add sent events to the per-type counters."""
+        for event in events:
+            if isinstance(event, PersonDetections):
+                self.person_events += 1
+            elif isinstance(event, GenderClassification):
+                self.gender_events += 1
+            elif isinstance(event, LineCrossing):
+                self.crossing_events += 1
+            elif isinstance(event, ZoneVisit):
+                self.visit_events += 1
 
     @property
     def fps(self) -> float:
@@ -27,6 +43,7 @@ class RunReport:
         return (
             f"{self.frames} frames in {self.seconds:.1f} s ({self.fps:.1f} fps): "
             f"{self.person_events} person_detections, {self.gender_events} "
-            f"gender_classifications events; {self.failed_frames} frames failed\n"
+            f"gender_classifications, {self.crossing_events} line_crossings, "
+            f"{self.visit_events} zone_visits events; {self.failed_frames} frames failed\n"
             f"stages: {self.timer.summary()}"
         )

@@ -128,6 +128,13 @@ def _superset(args: argparse.Namespace) -> int:
 def _edge(args: argparse.Namespace) -> int:
     from edge_producer import app, probe
 
+    if args.action == "geometry":
+        from edge_producer.geometry.draw import draw_on_source
+
+        if args.what != "draw" or not (args.source and args.geometry and args.out):
+            raise EdgeError("usage: ivica edge geometry draw --source S --geometry F --out PNG")
+        print(draw_on_source(args.source, args.geometry, args.out))
+        return 0
     cfg = app.edge_config(
         args.config,
         source=args.source,
@@ -138,6 +145,7 @@ def _edge(args: argparse.Namespace) -> int:
         start_time=args.start_time,
         max_frames=args.max_frames,
         preview=args.preview,
+        geometry=args.geometry,
     )
     if args.action == "probe":
         checks = probe.probe(cfg)
@@ -284,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-mlops", action="store_true", help="without MLflow and S3")
     demo.set_defaults(func=_demo)
     edge = sub.add_parser("edge", help="the edge: camera frames to contract events")
-    edge.add_argument("action", choices=["run", "probe"])
+    edge.add_argument("action", choices=["run", "probe", "geometry"])
+    edge.add_argument("what", nargs="?", choices=["draw"], help="geometry: draw")
     edge.add_argument("--config", help="edge YAML (see docs/edge.md); flags override it")
     edge.add_argument("--source", help="video file, image folder, webcam index, csi://N or URL")
     edge.add_argument("--pipeline", choices=["people", "gender", "all"])
@@ -294,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     edge.add_argument("--start-time", help="file sources: capture time of frame 0 (ISO 8601)")
     edge.add_argument("--max-frames", type=int, help="stop after this many processed frames")
     edge.add_argument("--preview", help="debug: annotated frames to a folder or a .mp4 file")
+    edge.add_argument("--geometry", help="lines and zones YAML (docs/zones.md)")
+    edge.add_argument("--out", help="geometry draw: the PNG to write")
     edge.set_defaults(func=_edge)
     ev = sub.add_parser("eval", help="evaluate a model on labelled data (docs/mlops.md)")
     ev.add_argument("kind", choices=["gender", "detector", "faces", "tracking"])

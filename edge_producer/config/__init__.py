@@ -28,6 +28,7 @@ from edge_producer.config.delivery import (
     SenderConfig,
     SpoolConfig,
 )
+from edge_producer.config.geometry import GeometryConfig, LineConfig, ZoneConfig, load_geometry
 from edge_producer.config.models import RegistryConfig
 from edge_producer.config.vision import (
     EventsConfig,
@@ -46,9 +47,11 @@ __all__ = [
     "EventsConfig",
     "FacesConfig",
     "GenderConfig",
+    "GeometryConfig",
     "HealthConfig",
     "JsonlSenderConfig",
     "KafkaSenderConfig",
+    "LineConfig",
     "LocalStoreConfig",
     "PeopleConfig",
     "PrivacyConfig",
@@ -62,8 +65,10 @@ __all__ = [
     "SpoolConfig",
     "TensorRTConfig",
     "TrackerConfig",
+    "ZoneConfig",
     "config_reference",
     "load_config",
+    "load_geometry",
     "resolve_secret",
 ]
 
@@ -98,6 +103,11 @@ class EdgeConfig(Section):
         default_factory=RegistryConfig, description="Models from the MLflow registry (off)."
     )
     events: EventsConfig = Field(default_factory=EventsConfig, description="Event building.")
+    geometry: GeometryConfig | None = Field(
+        default=None,
+        description="Counting lines and zones (people and all pipelines; docs/zones.md), "
+        "coordinates as fractions of the frame's width and height. None: none.",
+    )
     output_file: Path | None = Field(
         default=None, description="Write every event as one JSON line to this file."
     )
@@ -127,6 +137,8 @@ class EdgeConfig(Section):
             raise ValueError(f"two senders share a name (their spool file): {names}")
         if self.capture.enabled and self.capture.store == "s3" and self.capture.s3 is None:
             raise ValueError("capture.store: s3 needs a capture.s3 section (bucket, ...)")
+        if self.geometry is not None and self.pipeline == "gender":
+            raise ValueError("geometry needs person tracks: pipeline people or all, not gender")
         return self
 
 
@@ -167,6 +179,9 @@ def config_reference() -> str:
                     f"| `{key}` | {'' if default != '`None`' else default} | {field.description} |"
                 )
                 walk(sections[0], f"{key}.")
+            elif len(sections) == 1:  # a list of one kind of section
+                rows.append(f"| `{key}` | {default} | {field.description} |")
+                walk(sections[0], f"{key}[].")
             else:  # a list of sections told apart by their kind
                 rows.append(f"| `{key}` | {default} | {field.description} |")
                 for section in sections:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+import numpy as np
+
 from edge_producer.detections import Detections
 
 
@@ -17,6 +19,12 @@ class Tracker(ABC):
         ``track_id`` set for detections on confirmed tracks and ``UNTRACKED`` (-1) for the
         rest. Unconfirmed tracks never expose an id, and no id is ever given to two live
         tracks."""
+
+    @property
+    @abstractmethod
+    def active_ids(self) -> np.ndarray:
+        """Ids of the confirmed tracks alive now, seen this frame or not; a track missing
+        here has been dropped for good (its id never comes back)."""
 
     @abstractmethod
     def reset(self) -> None:
