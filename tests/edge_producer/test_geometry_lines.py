@@ -141,3 +141,20 @@ def test_state_of_a_dropped_track_is_forgotten(dropped: bool) -> None:
     assert len(geo.lines._state) == (0 if dropped else 1)
     later = crossings(walk(geo, {1: steady((0.5, 0.9), 3)}))
     assert later == ([] if dropped else [(1, "door", "out", 0)])
+
+
+@pytest.mark.parametrize(
+    ("points", "in_side", "expected"),
+    [
+        ([[0.5, 0.1], [0.5, 0.9]], "left", (1, 0)),  # drawn down: left is the right half
+        ([[0.5, 0.9], [0.5, 0.1]], "left", (-1, 0)),  # drawn up: left is the left half
+        ([[0.1, 0.5], [0.9, 0.5]], "left", (0, -1)),  # drawn rightwards: left is above
+        ([[0.1, 0.5], [0.9, 0.5]], "right", (0, 1)),
+    ],
+)
+def test_the_drawn_arrow_points_to_the_in_side(points, in_side, expected) -> None:
+    from edge_producer.config import LineConfig
+    from edge_producer.geometry.draw import in_normal
+
+    normal = in_normal(LineConfig(id="l", points=points, in_side=in_side), 640, 360)
+    assert np.allclose(normal, expected)
