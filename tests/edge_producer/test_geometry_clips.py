@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -212,3 +214,53 @@ def test_geometry_draw_and_preview(media, tmp_path: Path) -> None:
     assert len(frames) == 3
     image = cv2.imread(str(frames[-1])).astype(int)
     assert (np.abs(image - plain).sum(axis=2) > 60)[int(0.8 * 432), int(EXIT_X * 768)]
+
+
+WHOLE_FRAME = """\
+version: "whole-1"
+zones:
+  - id: all
+    polygon: [[0, 0], [1, 0], [1, 1], [0, 1]]
+"""
+
+
+def test_visits_open_at_the_end_of_a_file_end_as_stream_end(media, tmp_path: Path) -> None:
+    """Both walkers are in view to the clip's last frame (34, at 34/12 s)."""
+    events = edge_events(tmp_path, FACES_WALKING, WHOLE_FRAME, "--pipeline", "people")
+    visits = [e for e in events if e["schema"] == "zone_visits/v1"]
+    assert [v["end_reason"] for v in visits] == ["stream_end", "stream_end"]
+    last = START + timedelta(seconds=34 / 12)
+    assert all(abs(parse_ts(v["exited_at"]) - last) < timedelta(milliseconds=2) for v in visits)
+    assert events[-2:] == visits  # written after the last frame's detections
+
+
+def test_sigterm_ends_open_visits_as_shutdown(media, tmp_path: Path) -> None:
+    geo = tmp_path / "geometry.yaml"
+    geo.write_text(WHOLE_FRAME)
+    out = tmp_path / "events.jsonl"
+    config = tmp_path / "edge.yaml"
+    config.write_text(
+        f"pipeline: people\nsource: {{uri: {FACES_WALKING}, loop: true, realtime: true}}\n"
+        f"output_file: {out}\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ivica.cli", "edge", "run", "--config", str(config),
+         "--geometry", str(geo)],
+        cwd=REPO_ROOT, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and _lines(out) < 20:  # about 1.7 s of the clip
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    events = [json.loads(line) for line in out.read_text().splitlines()]
+    visits = [e for e in events if e["schema"] == "zone_visits/v1"]
+    assert [v["end_reason"] for v in visits] == ["shutdown", "shutdown"]
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text().splitlines()) if path.exists() else 0
