@@ -2,13 +2,16 @@
 
     .venv/bin/python -m bench.edge_fps [--clip PATH] [--frames 120] [--pipelines people ...]
         [--device auto|cpu|cuda] [--repeats 2]
+    .venv/bin/python -m bench.edge_fps --geometry-cost [--frames 120] [--repeats 3]
 
 For each pipeline it prints frames per second, each stage's share of the time, the ratio of the
 pipeline's FPS to its raw detector's inference-only FPS on the same frames in the same run (the
 person detector for people and all, the face detector on whole frames for gender), and the peak
 RSS of a separate process that runs the pipeline over the clip with the real file source.
 Each frame goes to the raw detector alone and then through the pipeline, one after the other,
-so drift in the machine's load touches both sides alike. See bench/README.md.
+so drift in the machine's load touches both sides alike. ``--geometry-cost`` instead sets
+``all`` with a geometry (a line and a zone the clip's people cross and stand in) against
+``all`` without one, frame by frame side by side in the same way. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -50,6 +53,22 @@ VARIANTS: dict[str, dict] = {
     "all-no-settle": {"pipeline": "all", "gender": {"settle_votes": 0}},
     # gender_v3 with its flip average in float, as on a GPU (the CPU default is gender_v3_int8)
     "all-gender-v3": {"pipeline": "all", "gender": {"model": "gender_v3"}},
+    # lines and zones: the woman crosses the line at about frame 16, both stand in the zone
+    "all-geometry": {
+        "pipeline": "all",
+        "geometry": {
+            "version": "bench",
+            "lines": [
+                {
+                    "id": "hall",
+                    "points": [[0.5, 0.2], [0.5, 1.0]],
+                    "in_side": "left",
+                    "anchor": "center",
+                }
+            ],
+            "zones": [{"id": "hall", "polygon": [[0.3, 0.3], [0.9, 0.3], [0.9, 1.0], [0.3, 1.0]]}],
+        },
+    },
 }
 
 
@@ -141,6 +160,40 @@ def measure(name: str, frames: list[Frame], cfg: EdgeConfig, repeats: int) -> st
     )
 
 
+def geometry_cost(frames: list[Frame], cfg: EdgeConfig, repeats: int) -> str:
+    """``all`` with the geometry of ``cfg`` against ``all`` without it, frame by frame."""
+    with_geometry = build_pipeline(cfg)
+    plain = build_pipeline(cfg.model_copy(update={"geometry": None}))
+    for frame in frames[:WARMUP]:
+        plain.process(frame)
+        with_geometry.process(frame)
+    runs = []
+    for _ in range(repeats):
+        plain.reset()
+        with_geometry.reset()
+        with_geometry.finish("stream_end")
+        plain_s = geometry_s = 0.0
+        for frame in frames:
+            start = time.perf_counter()
+            plain.process(frame)
+            middle = time.perf_counter()
+            with_geometry.process(frame)
+            plain_s += middle - start
+            geometry_s += time.perf_counter() - middle
+        runs.append((plain_s, geometry_s))
+    plain_s = sum(p for p, _ in runs)
+    geometry_s = sum(g for _, g in runs)
+    n = len(frames) * repeats
+    timer = with_geometry.timer
+    stage_ms = 1000 * timer.seconds["geometry"] / timer.calls["geometry"]
+    return (
+        f"all-geometry: {n / geometry_s:.1f} fps with 1 line and 1 zone vs {n / plain_s:.1f} fps "
+        f"without = {plain_s / geometry_s:.3f}x (passes: "
+        f"{', '.join(f'{p / g:.3f}' for p, g in runs)}); geometry stage {stage_ms:.3f} ms a "
+        f"frame ({timer.shares()['geometry']:.1%} of the pipeline's timed stages)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clip", type=Path, default=CLIP)
@@ -148,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pipelines", nargs="+", choices=sorted(VARIANTS), default=list(VARIANTS))
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="cpu")
     parser.add_argument("--repeats", type=int, default=3, help="passes over the frames")
+    parser.add_argument(
+        "--geometry-cost", action="store_true", help="all with a geometry against all without"
+    )
     parser.add_argument("--rss-worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rss_worker:
@@ -155,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"machine: {machine()}")
     print(f"clip:    {args.clip.name}, {args.frames} frames a pass, device {args.device}")
+    if args.geometry_cost:
+        cfg = config("all-geometry", args.clip, args.frames, args.device)
+        print(geometry_cost(load_frames(cfg), cfg, args.repeats))
+        return 0
     for name in args.pipelines:
         cfg = config(name, args.clip, args.frames, args.device)
         frames = load_frames(cfg)

@@ -25,10 +25,11 @@ __all__ = ["Crossing", "Geometry", "GeometryStep", "Visit", "anchors"]
 
 def anchors(xyxy: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """(N, 2) bottom-centre and centre points of pixel boxes, normalised to the frame."""
-    scale = np.array([width, height], dtype=np.float64)
-    cx = (xyxy[:, 0] + xyxy[:, 2]) / 2
-    bottom = np.stack([cx, xyxy[:, 3]], axis=1) / scale
-    center = np.stack([cx, (xyxy[:, 1] + xyxy[:, 3]) / 2], axis=1) / scale
+    bottom = np.empty((len(xyxy), 2))
+    bottom[:, 0] = (xyxy[:, 0] + xyxy[:, 2]) / (2 * width)
+    bottom[:, 1] = xyxy[:, 3] / height
+    center = bottom.copy()
+    center[:, 1] = (xyxy[:, 1] + xyxy[:, 3]) / (2 * height)
     return bottom, center
 
 

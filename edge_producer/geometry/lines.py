@@ -131,7 +131,8 @@ class LineCounter:
 
     def keep(self, alive: set[int]) -> None:
         """Forget the tracks the tracker has dropped."""
-        self._state = {key: s for key, s in self._state.items() if key[0] in alive}
+        if any(key[0] not in alive for key in self._state):
+            self._state = {key: s for key, s in self._state.items() if key[0] in alive}
 
     def clear(self) -> None:
         self._state.clear()

@@ -36,19 +36,29 @@ class Visit:
     end_reason: EndReason
 
 
+def polygon_edges(polygon: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A polygon's (K, 2) edge starts, ends, vectors and squared lengths, computed once."""
+    a = np.asarray(polygon, dtype=np.float64)
+    b = np.roll(a, -1, axis=0)
+    ab = b - a
+    return a, b, ab, (ab**2).sum(axis=1)
+
+
 def in_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """(N,) whether each of N points (N, 2) is inside the polygon (K, 2) or on its boundary."""
-    a = polygon
-    b = np.roll(polygon, -1, axis=0)
+    return inside_edges(points, polygon_edges(polygon))
+
+
+def inside_edges(points: np.ndarray, edges: tuple[np.ndarray, ...]) -> np.ndarray:
+    """:func:`in_polygon` with the polygon's :func:`polygon_edges`."""
+    a, b, ab, length2 = edges
     px, py = points[:, 0, None], points[:, 1, None]
-    straddles = (a[None, :, 1] > py) != (b[None, :, 1] > py)
-    dy = np.where(b[:, 1] == a[:, 1], 1.0, b[:, 1] - a[:, 1])  # no straddle there anyway
-    x_at = a[None, :, 0] + (b[None, :, 0] - a[None, :, 0]) * (py - a[None, :, 1]) / dy[None]
-    odd = (straddles & (px < x_at)).sum(axis=1) % 2 == 1
-    ab = b - a
-    t = ((points[:, None, :] - a[None]) * ab[None]).sum(axis=2) / (ab**2).sum(axis=1)[None]
-    closest = a[None] + np.clip(t, 0.0, 1.0)[..., None] * ab[None]
-    on_edge = (((points[:, None, :] - closest) ** 2).sum(axis=2) <= _ON_EDGE).any(axis=1)
+    straddles = (a[:, 1] > py) != (b[:, 1] > py)
+    dy = np.where(ab[:, 1] == 0, 1.0, ab[:, 1])  # a flat edge straddles nothing anyway
+    odd = (straddles & (px < a[:, 0] + ab[:, 0] * (py - a[:, 1]) / dy)).sum(axis=1) % 2 == 1
+    rel = points[:, None, :] - a
+    t = np.clip((rel * ab).sum(axis=2) / length2, 0.0, 1.0)
+    on_edge = (((rel - t[..., None] * ab) ** 2).sum(axis=2) <= _ON_EDGE).any(axis=1)
     return odd | on_edge
 
 
@@ -68,7 +78,7 @@ class VisitTracker:
 
     def __init__(self, zones: Sequence[ZoneConfig]) -> None:
         self.zones = list(zones)
-        self.polygons = [np.array(z.polygon, dtype=np.float64) for z in zones]
+        self._edges = [polygon_edges(np.array(z.polygon)) for z in zones]
         self.uses_center = np.array([z.anchor == "center" for z in zones], dtype=bool)
         self._grace = [timedelta(seconds=z.exit_grace_s) for z in zones]
         self._state: dict[tuple[int, int], _Presence] = {}
@@ -77,9 +87,7 @@ class VisitTracker:
         """(N, Z) whether each box is in each zone, from its (N, Z, 2) anchor points."""
         if not len(points):
             return np.zeros((0, len(self.zones)), dtype=bool)
-        return np.stack(
-            [in_polygon(points[:, z], poly) for z, poly in enumerate(self.polygons)], axis=1
-        )
+        return np.stack([inside_edges(points[:, z], e) for z, e in enumerate(self._edges)], axis=1)
 
     def update(self, track_ids: np.ndarray, inside: np.ndarray, now: datetime) -> list[Visit]:
         """Feed one frame's confirmed tracks and their (N, Z) zone membership; returns the
@@ -116,7 +124,7 @@ class VisitTracker:
     def keep(self, alive: set[int]) -> list[Visit]:
         """End the visits of the tracks the tracker has dropped (``lost``), forget them."""
         lost = [key for key in self._state if key[0] not in alive]
-        return self._end_all(lost, "lost")
+        return self._end_all(lost, "lost") if lost else []
 
     def finish(self, reason: EndReason) -> list[Visit]:
         """End every open visit (the stream ended or the edge stops) and forget every track."""
