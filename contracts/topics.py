@@ -22,6 +22,9 @@ GENDER_COUNTER = "ivica.gender_counter.v1"
 PEOPLE_COUNTER_SLIDING = "ivica.people_counter_sliding.v1"
 PEOPLE_COUNTER_HOURLY = "ivica.people_counter_hourly.v1"
 GENDER_COUNTER_SLIDING = "ivica.gender_counter_sliding.v1"
+FOOTFALL = "ivica.footfall.v1"
+DWELL = "ivica.dwell.v1"
+ZONE_OCCUPANCY = "ivica.zone_occupancy.v1"
 
 RAW_TOPICS: tuple[str, ...] = (
     PERSON_DETECTIONS,
@@ -35,6 +38,9 @@ RESULT_TOPICS: tuple[str, ...] = (
     PEOPLE_COUNTER_SLIDING,
     PEOPLE_COUNTER_HOURLY,
     GENDER_COUNTER_SLIDING,
+    FOOTFALL,
+    DWELL,
+    ZONE_OCCUPANCY,
 )
 
 DLQ_SUFFIX = ".dlq"

@@ -42,8 +42,9 @@ class FileOutputs:
         for name in self.targets:
             self.folder(name).mkdir(parents=True)
 
-    def assemble(self, sort_keys: tuple[str, ...]) -> dict[str, list[dict]]:
-        """Write each target file from its committed part files; results sorted by keys."""
+    def assemble(self, sort_keys: dict[str, tuple[str, ...]]) -> dict[str, list[dict]]:
+        """Write each target file from its committed part files; results sorted by their keys
+        (`sort_keys`: per result)."""
         out: dict[str, list[dict]] = {}
         for name, target in self.targets.items():
             rows = [
@@ -53,7 +54,7 @@ class FileOutputs:
                 if line.strip()
             ]
             if name in self.results:
-                rows.sort(key=lambda r: tuple(r[k] for k in sort_keys))
+                rows.sort(key=lambda r, keys=sort_keys[name]: tuple(r[k] for k in keys))
             tmp = target.with_name(target.name + ".tmp")
             tmp.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in rows))
             tmp.replace(target)

@@ -38,6 +38,8 @@ class ResultSpec:
     sink_columns: tables.Columns
     sliding: bool = False
     default_window_s: int | None = None  # else 60, or 300 when sliding
+    key: tuple[str, ...] = WINDOW_KEY  # the natural key: the Kafka record key, the upsert key
+    landed: bool = True  # a sink lands it in PostgreSQL (connectors/sinks)
 
     def window(self, cfg: JobConfig, alone: bool = True) -> tuple[int, int]:
         if not alone and (cfg.window_s or cfg.slide_s):
@@ -61,6 +63,7 @@ class StreamJob:
     stream: str  # person_detections | gender_classifications: jobs/sql/<stream>_parse.sql
     input_topic: str
     results: tuple[ResultSpec, ...]
+    time_function: str = "IVICA_CAPTURE_TIME"  # the event time, from the raw record
 
     def select(self, names: list[str] | None) -> StreamJob:
         """The job restricted to the named outputs (all when None), named after its output
@@ -104,7 +107,8 @@ def sql_params(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> dict[str, 
 def source_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     """The functions, then the raw stream's table (its event time calls one of them)."""
     statements = render_sql(JOBS_DIR / "sql" / "functions.sql", {})
-    return [*statements, tables.raw_source_ddl(job.stream, cfg, job.name, input_topic(job, cfg))]
+    topic = input_topic(job, cfg)
+    return [*statements, tables.raw_source_ddl(job.stream, job.time_function, cfg, job.name, topic)]
 
 
 def rollup_base(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> ResultSpec | None:
@@ -240,7 +244,7 @@ def outputs(job: StreamJob, cfg: JobConfig) -> list[Output]:
     results = []
     for r in job.results:
         view, topic = result_view(r, cfg)[0], result_topic(job, r, cfg)
-        results.append(Output(r.name, view, r.sink_columns, topic, f"ivica.{r.name}", WINDOW_KEY))
+        results.append(Output(r.name, view, r.sink_columns, topic, f"ivica.{r.name}", r.key))
     base = results[0].topic if len(results) == 1 else input_topic(job, cfg)
     return [
         *results,
@@ -269,6 +273,11 @@ def create_sinks(
         select = tables.envelope_select(o.view, o.columns, o.schema_name, o.key)
         inserts.append(f"INSERT INTO {o.table} {select}")
     return inserts
+
+
+def sort_keys(result: ResultSpec) -> tuple[str, ...]:
+    """A file's row order: by window_start, then the rest of the natural key."""
+    return ("window_start", *(k for k in result.key if k != "window_start"))
 
 
 def default_jars(cfg: JobConfig) -> list[str]:
@@ -366,6 +375,6 @@ def run(job: StreamJob, argv: list[str] | None = None) -> int:
         if progress:
             progress.close(finished=True)
     if files:
-        rows = files.assemble(sort_keys=("window_start", "camera_id", "window_end"))
+        rows = files.assemble({r.name: sort_keys(r) for r in job.results})
         print(summary(job.name, rows, files.targets), file=sys.stderr)
     return 0

@@ -107,18 +107,21 @@ def watermark(cfg: JobConfig) -> str:
     return f"event_time - {interval(cfg.watermark_delay_s)}"
 
 
-def raw_source_ddl(stream: str, cfg: JobConfig, job: str, topic: str | None) -> str:
-    """The raw event table: one STRING per record, event time from captured_at, and the
-    record parsed once (`parsed`, a ROW: jobs/sql/functions.sql, which runs first).
+def raw_source_ddl(
+    stream: str, time_function: str, cfg: JobConfig, job: str, topic: str | None
+) -> str:
+    """The raw event table: one STRING per record, event time from the record's time
+    (`time_function`: captured_at, or a visit's exited_at), and the record parsed once
+    (`parsed`, a ROW: jobs/sql/functions.sql, which runs first).
 
-    Records whose captured_at breaks the contract get the epoch as event time: they never
+    Records whose time breaks the contract get the epoch as event time: they never
     move the watermark, and the parse view sends them to the DLQ before any window sees them.
     Computed here, in the source, the parse is shared by every output of the job; a query that
     does not read `parsed` (the bench's pass-through) does not compute it.
     """
     return f"""CREATE TABLE {stream}_raw (
   payload STRING,
-  event_time AS COALESCE(IVICA_CAPTURE_TIME(payload), TIMESTAMP '1970-01-01 00:00:00.000'),
+  event_time AS COALESCE({time_function}(payload), TIMESTAMP '1970-01-01 00:00:00.000'),
   parsed AS IVICA_PARSE_{stream.upper()}(payload),
   WATERMARK FOR event_time AS {watermark(cfg)}
 ) {_with(source_options(cfg, job, topic))}"""

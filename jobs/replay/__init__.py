@@ -31,7 +31,7 @@ from infra.proc import StackError
 from infra.services.postgres import Postgres
 from jobs.replay import landing, store
 from jobs.replay.plan import Range, Refused, check_held, held, iso, outputs, span
-from jobs.specs import STREAM_JOBS
+from jobs.specs import LANDED_JOBS
 
 __all__ = ["Range", "Refused", "backfill", "rebuild_all", "replace_range"]
 
@@ -109,9 +109,9 @@ def replace_range(
     landing_timeout_s: float = LANDING_TIMEOUT_S,
 ) -> list[TableReport]:
     rng.check(datetime.now(UTC))
-    raw = [job.input_topic for job in STREAM_JOBS.values()]
+    raw = [job.input_topic for job in LANDED_JOBS.values()]
     check_held(rng, [held(cfg.kafka_bootstrap, t) for t in raw])
-    results = outputs(STREAM_JOBS)
+    results = outputs(LANDED_JOBS)
     targets = store.targets(cfg, results)
     who = (", ".join(rng.cameras) or "every camera") + (f" of {rng.site}" if rng.site else "")
     echo(f"replay {iso(rng.start)} to {iso(rng.end)}, {who}:")
@@ -158,7 +158,7 @@ def rebuild_all(
 ) -> None:
     """Empty every result table, then replay both raw topics whole, as the live jobs read
     them. `confirm` gets what will be deleted and says yes or no."""
-    targets = store.targets(cfg, outputs(STREAM_JOBS))
+    targets = store.targets(cfg, outputs(LANDED_JOBS))
     dsn = Postgres(cfg).dsn()
     with psycopg.connect(dsn) as conn:
         sizes = store.table_sizes(conn, targets)
@@ -193,7 +193,7 @@ def replay_and_land(
 def run_jobs(cfg: StackConfig, args: list[str]) -> None:
     """Each stream job as a backfill on a local Flink, its progress bar on the terminal; side
     outputs to `<topic>.replay` (the live run recorded them once already)."""
-    for name, job in STREAM_JOBS.items():
+    for name, job in LANDED_JOBS.items():
         raw = job.input_topic
         cmd = [sys.executable, "-m", f"jobs.{name}", "--backfill", *args,
                "--bootstrap", cfg.kafka_bootstrap,

@@ -154,4 +154,5 @@ def iso(t: datetime | None) -> str:
 
 
 def outputs(jobs: dict[str, StreamJob]) -> list[ResultSpec]:
-    return [r for job in jobs.values() for r in job.results]
+    """The jobs' outputs that are landed in PostgreSQL (the others have no rows to replace)."""
+    return [r for job in jobs.values() for r in job.results if r.landed]

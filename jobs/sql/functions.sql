@@ -2,15 +2,23 @@
 -- `ivica stack fetch`). Each reads a record's JSON once, with the contract's rules; the SQL
 -- functions (JSON_VALUE, JSON_QUERY, IS JSON) parse the whole record again on every call.
 --   IVICA_CAPTURE_TIME(payload)      TIMESTAMP(3): captured_at, NULL when not the contract's
---   IVICA_PARSE_PERSON_DETECTIONS(payload), IVICA_PARSE_GENDER_CLASSIFICATIONS(payload)
+--   IVICA_EXIT_TIME(payload)         TIMESTAMP(3): a zone visit's exited_at, the same way
+--   IVICA_PARSE_PERSON_DETECTIONS(payload), IVICA_PARSE_GENDER_CLASSIFICATIONS(payload),
+--   IVICA_PARSE_LINE_CROSSINGS(payload), IVICA_PARSE_ZONE_VISITS(payload)
 --                                    one ROW: reason (NULL when valid) and the typed fields
 -- The raw tables call them in computed columns (jobs/tables.py), so a record is read once.
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_CAPTURE_TIME
   AS 'io.ivica.jobs.udf.CaptureTime' LANGUAGE JAVA;
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_EXIT_TIME
+  AS 'io.ivica.jobs.udf.ExitTime' LANGUAGE JAVA;
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_PERSON_DETECTIONS
   AS 'io.ivica.jobs.udf.ParsePersonDetections' LANGUAGE JAVA;
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_GENDER_CLASSIFICATIONS
   AS 'io.ivica.jobs.udf.ParseGenderClassifications' LANGUAGE JAVA;
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_LINE_CROSSINGS
+  AS 'io.ivica.jobs.udf.ParseLineCrossings' LANGUAGE JAVA;
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_PARSE_ZONE_VISITS
+  AS 'io.ivica.jobs.udf.ParseZoneVisits' LANGUAGE JAVA;
 -- IVICA_TRACK_SET(track_ids): aggregate, the distinct non-null ids of a group's arrays.
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_TRACK_SET
   AS 'io.ivica.jobs.udf.TrackSet' LANGUAGE JAVA;
@@ -27,3 +35,12 @@ CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_VOTE_BALANCE
   AS 'io.ivica.jobs.udf.VoteBalance' LANGUAGE JAVA;
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_MAJORITIES
   AS 'io.ivica.jobs.udf.Majorities' LANGUAGE JAVA;
+-- IVICA_DWELL(event_id, dwell_s): aggregate, ROW<visits, avg_s, max_s, p50_s, p90_s> over the
+-- group's visits, each event_id once; the percentiles exact, linear between the nearest ranks.
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_DWELL
+  AS 'io.ivica.jobs.udf.Dwell' LANGUAGE JAVA;
+-- IVICA_ZONE_PEOPLE(event_id, zone_people): aggregate, ROW<frames, zones ARRAY<ROW<zone_id,
+-- people, max_people>>>: the group's frames, each event_id once, and per zone the sum and the
+-- largest of the frames' people in it.
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_ZONE_PEOPLE
+  AS 'io.ivica.jobs.udf.ZonePeople' LANGUAGE JAVA;

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
+
+import numpy
 
 from contracts.timefmt import parse_ts
 from edge_producer.simulate import Stream
@@ -22,15 +24,17 @@ def _iso(epoch_s: int) -> str:
     return datetime.fromtimestamp(epoch_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def capture_time(line: str) -> float | None:
+def capture_time(line: str, time_key: str = "captured_at") -> float | None:
+    """A raw line's event time (`time_key`: captured_at, or a zone visit's exited_at), or None
+    when it has none in the contract's form (it then moves no watermark)."""
     try:
-        return parse_ts(json.loads(line)["captured_at"]).timestamp()
+        return parse_ts(json.loads(line)[time_key]).timestamp()
     except (ValueError, KeyError, TypeError):
         return None
 
 
 def replay(
-    stream: Stream, delay_s: float, *, keep_repeats: bool = False
+    stream: Stream, delay_s: float, *, keep_repeats: bool = False, time_key: str = "captured_at"
 ) -> tuple[list[dict], list[dict], float]:
     """(on-time valid events, late valid events, final watermark) in arrival order.
 
@@ -41,7 +45,7 @@ def replay(
     taken: set[str] = set()  # event_ids counted on time
     on_time, late, watermark = [], [], -math.inf
     for _, line in stream.lines:
-        t = capture_time(line)
+        t = capture_time(line, time_key)
         if line in valid:
             event = valid[line]
             if t <= watermark:
@@ -62,20 +66,29 @@ def window_starts(t: float, size: int, slide: int) -> list[int]:
     return [s for s in range(last, last - size, -slide) if s <= t < s + size]
 
 
-def _windows(events: list[dict], size: int, slide: int | None, watermark: float | None):
-    groups: dict[tuple[str, int], list[dict]] = defaultdict(list)
+def _windows(
+    events: list[dict],
+    size: int,
+    slide: int | None,
+    watermark: float | None,
+    by: tuple[str, ...] = ("camera_id",),
+    time_key: str = "captured_at",
+):
+    """(key, the row's key fields, the events) per window and group (`by`: the fields the rows
+    are grouped by; the key is their values, then the window's start)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
     for e in events:
-        for start in window_starts(parse_ts(e["captured_at"]).timestamp(), size, slide or size):
+        for start in window_starts(parse_ts(e[time_key]).timestamp(), size, slide or size):
             if watermark is None or start + size <= watermark:
-                groups[(e["camera_id"], start)].append(e)
-    for (camera, start), evs in groups.items():
+                groups[(*(e[f] for f in by), start)].append(e)
+    for (*values, start), evs in groups.items():
         key = {
             "site_id": max(e["site_id"] for e in evs),
-            "camera_id": camera,
+            **dict(zip(by, values, strict=True)),
             "window_start": _iso(start),
             "window_end": _iso(start + size),
         }
-        yield (camera, _iso(start)), key, evs
+        yield (*values, _iso(start)), key, evs
 
 
 def people_windows(
@@ -119,9 +132,67 @@ def gender_windows(
     return out
 
 
-def assert_rows_match(actual: list[dict], expected: dict[tuple[str, str], dict]) -> None:
-    """Exact counts, averages to 1e-9, no missing, extra or duplicated windows."""
-    keys = [(r["camera_id"], r["window_start"]) for r in actual]
+def footfall_windows(events: list[dict], *, size: int = 60) -> dict[tuple, dict]:
+    """footfall rows by (camera_id, line_id, window_start): crossings in and out, and by
+    gender where the crossing has one."""
+    out = {}
+    for k, key, evs in _windows(events, size, None, None, by=("camera_id", "line_id")):
+        by_kind = Counter((e["direction"], e.get("gender")) for e in evs)
+        out[k] = key | {
+            "people_in": sum(n for (d, _), n in by_kind.items() if d == "in"),
+            "people_out": sum(n for (d, _), n in by_kind.items() if d == "out"),
+            "in_male": by_kind["in", "male"],
+            "in_female": by_kind["in", "female"],
+            "out_male": by_kind["out", "male"],
+            "out_female": by_kind["out", "female"],
+        }
+    return out
+
+
+def dwell_windows(events: list[dict], *, size: int = 60) -> dict[tuple, dict]:
+    """dwell rows by (camera_id, zone_id, window_start), windows on exited_at: visits, mean and
+    largest dwell, and numpy's percentiles (linear between the nearest ranks)."""
+    out = {}
+    by = ("camera_id", "zone_id")
+    for k, key, evs in _windows(events, size, None, None, by=by, time_key="exited_at"):
+        dwell = [float(e["dwell_s"]) for e in evs]
+        out[k] = key | {
+            "visits": len(dwell),
+            "dwell_avg_s": sum(dwell) / len(dwell),
+            "dwell_max_s": max(dwell),
+            "dwell_p50_s": float(numpy.percentile(dwell, 50)),
+            "dwell_p90_s": float(numpy.percentile(dwell, 90)),
+        }
+    return out
+
+
+def zone_occupancy_windows(events: list[dict], *, size: int = 60) -> dict[tuple, dict]:
+    """zone_occupancy rows by (camera_id, zone_id, window_start): per zone someone was in, the
+    mean over all the camera's frames of the window of the people in it, and the most."""
+    out = {}
+    for (camera, start), key, evs in _windows(events, size, None, None):
+        per_frame = [Counter(z for d in e["detections"] for z in d.get("zones", [])) for e in evs]
+        for zone in sorted(set().union(*per_frame)):
+            people = [frame[zone] for frame in per_frame]
+            out[(camera, zone, start)] = {
+                "site_id": key["site_id"],
+                "camera_id": camera,
+                "zone_id": zone,
+                "window_start": key["window_start"],
+                "window_end": key["window_end"],
+                "avg_people": sum(people) / len(evs),
+                "max_people": max(people),
+            }
+    return out
+
+
+def assert_rows_match(
+    actual: list[dict], expected: dict[tuple, dict], by: tuple[str, ...] = ("camera_id",)
+) -> None:
+    """Exact counts, averages to 1e-9, no missing, extra or duplicated windows. `by`: the fields
+    the rows are grouped by besides the window (the expected rows' keys: theirs, then
+    window_start)."""
+    keys = [(*(r[f] for f in by), r["window_start"]) for r in actual]
     assert len(keys) == len(set(keys)), f"duplicated windows: {len(keys) - len(set(keys))}"
     got = dict(zip(keys, actual, strict=True))
     missing, extra = sorted(set(expected) - set(got)), sorted(set(got) - set(expected))

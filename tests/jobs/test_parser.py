@@ -8,13 +8,22 @@ One file-mode run per stream holds every case, so the suite pays two job start-u
 
 from __future__ import annotations
 
+import json
 import random
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
+from contracts.timefmt import format_ts
 from tests.jobs import contract_reference as ref
-from tests.jobs.reference import assert_rows_match, gender_windows, people_windows
+from tests.jobs.reference import (
+    assert_rows_match,
+    dwell_windows,
+    footfall_windows,
+    gender_windows,
+    people_windows,
+)
 from tests.jobs.test_golden_file import run_file_job
 
 T = "2026-11-23T20:{:02d}:{:02d}.{:03d}Z"
@@ -47,6 +56,40 @@ def face(n: int, **raw: str) -> str:
     return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items() if v != "<drop>") + "}"
 
 
+def crossing(n: int, **raw: str) -> str:
+    fields = {
+        "site_id": '"s"',
+        "camera_id": '"c"',
+        "track_id": str(n),
+        "line_id": '"door"',
+        "direction": '"in"',
+        "frame_id": str(n),
+        "captured_at": f'"{T.format(n // 60 % 60, n % 60, 0)}"',
+        "geometry_version": '"g1"',
+        "event_id": f'"{uuid.UUID(int=random.Random(n).getrandbits(128), version=4)}"',
+        "schema": '"line_crossings/v1"',
+    } | raw
+    return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items() if v != "<drop>") + "}"
+
+
+def visit(n: int, dwell: str = "2.5", **raw: str) -> str:
+    """A visit of `dwell` seconds (as written) that ended n seconds past 20:00."""
+    fields = {
+        "site_id": '"s"',
+        "camera_id": '"c"',
+        "track_id": str(n),
+        "zone_id": '"z"',
+        "entered_at": f'"{T.format(n // 60 % 60, n % 60, 0)}"',
+        "exited_at": f'"{T.format(n // 60 % 60, n % 60 + 2, 500)}"',
+        "dwell_s": dwell,
+        "end_reason": '"left"',
+        "geometry_version": '"g1"',
+        "event_id": f'"{uuid.UUID(int=random.Random(n).getrandbits(128), version=4)}"',
+        "schema": '"zone_visits/v1"',
+    } | raw
+    return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items() if v != "<drop>") + "}"
+
+
 def nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
@@ -57,6 +100,10 @@ BIG_DETECTIONS = "[" + ", ".join(
 ) + "]"  # fmt: skip
 
 NOT_UUID4 = "event_id: not a lower-case UUID version 4"
+EMOJI = "\\ud83d\\ude00"  # one character, written as a JSON surrogate pair
+ZONES = "detections: zones not a list of at most 64 distinct strings of 1 to 128 characters"
+NO_ID = "event_id: missing or not a lower-case UUID version 4"
+ID128 = "missing or not a string of 1 to 128 characters"
 ID = [str(uuid.UUID(int=random.Random(i).getrandbits(128), version=4)) for i in range(5)]
 
 # (line, expected): None = valid, else the start of the reason.
@@ -162,6 +209,32 @@ PERSON_CASES = [
     (frame(52, people_count="-1", event_id='"x"'), "people_count: negative"),
     (frame(53, detections="[null]", event_id="null"), "detections: an item is not an object"),
     (frame(54, captured_at="null", event_id=f'"{ID[0].upper()}"'), "captured_at: missing"),
+    # zones (optional): at most 64 distinct ids of 1 to 128 characters; checked after bbox
+    (frame(55, detections=f'[{DET[:-1]}, "zones": ["a", "b\\u00e9"]}}]'), None),
+    (frame(56, detections=f'[{DET[:-1]}, "zones": []}}]'), None),
+    (
+        frame(57, detections=f'[{DET[:-1]}, "zones": {json.dumps([str(i) for i in range(64)])}}}]'),
+        None,
+    ),
+    (
+        frame(58, detections=f'[{DET[:-1]}, "zones": {json.dumps([str(i) for i in range(65)])}}}]'),
+        ZONES,
+    ),
+    (frame(59, detections=f'[{DET[:-1]}, "zones": ["a", "a"]}}]'), ZONES),
+    (frame(60, detections=f'[{DET[:-1]}, "zones": [""]}}]'), ZONES),
+    (frame(61, detections=f'[{DET[:-1]}, "zones": ["{"x" * 128}"]}}]'), None),
+    (frame(62, detections=f'[{DET[:-1]}, "zones": ["{"x" * 129}"]}}]'), ZONES),
+    (frame(63, detections=f'[{DET[:-1]}, "zones": ["{EMOJI * 128}"]}}]'), None),
+    (frame(64, detections=f'[{DET[:-1]}, "zones": null}}]'), ZONES),
+    (frame(65, detections=f'[{DET[:-1]}, "zones": "a"}}]'), ZONES),
+    (frame(66, detections=f'[{DET[:-1]}, "zones": [1]}}]'), ZONES),
+    (frame(67, detections=f'[{DET[:-1]}, "zones": [["a"]]}}]'), ZONES),
+    (frame(68, detections=f'[{DET[:-1]}, "zones": ["a", "a"], "zones": ["a"]}}]'), None),
+    (frame(69, detections=f'[{DET[:-1]}, "zones": ["a"], "zones": ["a", "a"]}}]'), ZONES),
+    (
+        frame(70, detections='[{"track_id": 1, "bbox": [1], "score": 0.5, "zones": [1]}]'),
+        "detections: bbox",
+    ),
 ]
 GENDER_CASES = [
     (face(1, track_id="1.0", confidence="1"), None),
@@ -191,12 +264,71 @@ GENDER_CASES = [
     (face(24, gender='"other"', event_id="1"), "gender: missing or not male/female"),
     (face(25, confidence="2", event_id='"x"'), "confidence: missing or not a number"),
 ]
+# The geometry streams: the contract exactly (unknown keys, long ids, no event_id: dead letters).
+CROSSING_CASES = [
+    (crossing(1), None),
+    (crossing(2, gender='"female"', track_id="-9223372036854775808", frame_id="2.0"), None),
+    (crossing(3, direction='"out"', site_id=f'"{EMOJI * 128}"'), None),
+    (crossing(4, extra="1"), "unknown key: extra"),
+    (crossing(5, image='"aGk="', direction='"up"'), "unknown key: image"),
+    (crossing(6, **{"k" * 70: "1"}), "unknown key: " + "k" * 64 + "..."),
+    (crossing(7, site_id=f'"{"s" * 129}"'), "site_id: " + ID128),
+    (crossing(8, camera_id='""'), "camera_id: " + ID128),
+    (crossing(9, track_id="null"), "track_id: missing or not an int"),
+    (crossing(10, track_id="<drop>"), "track_id: missing or not an int"),
+    (crossing(11, track_id="1.5"), "track_id: missing or not an int"),
+    (crossing(12, line_id="5"), "line_id: " + ID128),
+    (crossing(13, direction='"In"'), "direction: missing or not in/out"),
+    (crossing(14, frame_id="-1"), "frame_id: missing or not an int >= 0"),
+    (crossing(15, captured_at="<drop>"), "captured_at: missing"),
+    (crossing(16, captured_at='"2026-02-30T20:00:00.000Z"'), "captured_at: not ISO-8601"),
+    (crossing(17, geometry_version="<drop>"), "geometry_version: " + ID128),
+    (crossing(18, gender="null"), "gender: not male/female"),
+    (crossing(19, gender='"other"'), "gender: not male/female"),
+    (crossing(20, schema='"line_crossings/v2"'), "schema: missing or not line_crossings/v1"),
+    (crossing(21, schema="<drop>"), "schema: missing or not line_crossings/v1"),
+    (crossing(22, event_id="<drop>"), NO_ID),
+    (crossing(23, event_id=f'"{ID[0].upper()}"'), NO_ID),
+    (crossing(24)[:-1] + ', "direction": "out"}', None),  # the last value counts
+    (crossing(25)[:-1] + ', "direction": "x"}', "direction: missing or not in/out"),
+    (crossing(26) + "x", "invalid JSON"),
+    ("[]", "invalid JSON: not an object"),
+]
+VISIT_CASES = [
+    (visit(1), None),
+    (visit(2, dwell="2.501"), None),
+    (visit(3, dwell="2.4986"), None),  # up to 1.5 ms off is allowed
+    (visit(4, dwell="2.5016"), "dwell_s: not exited_at - entered_at (within 1.5 ms)"),
+    (visit(5, dwell="25e-1"), None),
+    (visit(6, dwell="-0.0", exited_at=f'"{T.format(0, 6, 0)}"'), None),
+    (
+        visit(7, dwell="-1e-400", exited_at=f'"{T.format(0, 7, 0)}"'),
+        "dwell_s: missing or not a number >= 0",
+    ),
+    (visit(8, dwell="0", exited_at=f'"{T.format(0, 8, 0)}"'), None),
+    (visit(9, dwell='"2.5"'), "dwell_s: missing or not a number >= 0"),
+    (visit(10, dwell="1e400"), "dwell_s: missing or not a number >= 0"),
+    (visit(11, dwell="<drop>"), "dwell_s: missing or not a number >= 0"),
+    (visit(12, exited_at=f'"{T.format(0, 11, 0)}"', dwell="-1"), "exited_at: before entered_at"),
+    (visit(13, entered_at='"2026-11-23T20:00:13Z"'), "entered_at: missing or not ISO-8601"),
+    (visit(14, exited_at="null"), "exited_at: missing or not ISO-8601"),
+    (visit(15, captured_at=f'"{T.format(0, 15, 0)}"'), "unknown key: captured_at"),
+    (visit(16, end_reason='"timeout"'), "end_reason: missing or not left/lost/stream_end"),
+    (visit(17, zone_id='""'), "zone_id: " + ID128),
+    (visit(18, zone_id=f'"{"z" * 128}"', track_id="18.0"), None),
+    (visit(19, schema='"line_crossings/v1"'), "schema: missing or not zone_visits/v1"),
+    (visit(20, event_id="null"), NO_ID),
+    (visit(21, end_reason='"x"', event_id="null"), "end_reason: missing or not"),
+    (visit(22, track_id='"22"'), "track_id: missing or not an int"),
+]
 
 
 def test_the_reference_agrees_with_the_hand_written_verdicts():
     for stream, cases in (
         ("person_detections", PERSON_CASES),
         ("gender_classifications", GENDER_CASES),
+        ("line_crossings", CROSSING_CASES),
+        ("zone_visits", VISIT_CASES),
     ):
         for line, want in cases:
             got = ref.reason(stream, line)
@@ -220,6 +352,8 @@ def _detection(rng: random.Random) -> str:
         "bbox": "[" + ", ".join(_number(rng, rng.randint(0, 999)) for _ in range(4)) + "]",
         "score": rng.choice(["0.5", "1", "0", "1e-05", "0.25E0", "1.0"]),
     }
+    if rng.random() < 0.5:  # from an edge with zones
+        fields["zones"] = json.dumps(rng.sample(["a", "b", "c", "d"], rng.randint(0, 3)))
     return _mutated(rng, fields, 0.05)
 
 
@@ -240,6 +374,14 @@ def _mutated(rng: random.Random, fields: dict[str, str], rate: float) -> str:
     return "{" + ", ".join(f'"{k}": {v}' for k, v in pairs) + "}"
 
 
+STRICT = ("line_crossings", "zone_visits")  # the event_id is required
+T0_MS = 1_795_464_000_000  # 2026-11-23T20:00:00Z
+
+
+def _at(ms: int) -> str:
+    return format_ts(datetime.fromtimestamp(ms / 1000, UTC))
+
+
 def generated(stream: str, n: int, seed: int) -> list[str]:
     """Mostly valid records with random mutations; each line unique (frame or track id = i),
     about half with an event_id of their own (mutated like any field)."""
@@ -254,14 +396,35 @@ def generated(stream: str, n: int, seed: int) -> list[str]:
                 "site_id": '"s"', "camera_id": cam, "frame_id": _number(rng, i), "captured_at": t,
                 "people_count": _number(rng, len(dets)), "detections": "[" + ", ".join(dets) + "]",
             }  # fmt: skip
-        else:
+        elif stream == "gender_classifications":
             fields = {
                 "site_id": '"s"', "camera_id": cam, "captured_at": t,
                 "track_id": rng.choice(["null", _number(rng, i)]),
                 "gender": rng.choice(['"male"', '"female"']),
                 "confidence": rng.choice(["0.5", "1", "0", "0.75e0"]),
             }  # fmt: skip
-        if rng.random() < 0.5:  # about half from producers that send an event_id, one per line
+        elif stream == "line_crossings":
+            fields = {
+                "site_id": '"s"', "camera_id": cam, "track_id": _number(rng, i),
+                "line_id": rng.choice(['"door"', '"stairs"']), "frame_id": _number(rng, i),
+                "direction": rng.choice(['"in"', '"out"']), "captured_at": t,
+                "geometry_version": '"g1"', "schema": '"line_crossings/v1"',
+            }  # fmt: skip
+            if rng.random() < 0.6:
+                fields["gender"] = rng.choice(['"male"', '"female"'])
+        else:
+            span = rng.choice([0, 1, 999, 1500, 60_000])
+            fields = {
+                "site_id": '"s"', "camera_id": cam, "track_id": _number(rng, i),
+                "zone_id": rng.choice(['"a"', '"b"']),
+                "entered_at": f'"{T.format(0, 0, 0)}"', "exited_at": f'"{T.format(0, 0, 0)}"',
+                "dwell_s": rng.choice([str(span / 1000), f"{span}e-3", str(span / 1000 + 0.001)]),
+                "end_reason": rng.choice(['"left"', '"lost"', '"stream_end"', '"shutdown"']),
+                "geometry_version": '"g1"', "schema": '"zone_visits/v1"',
+            }  # fmt: skip
+            end = T0_MS + 600_000 + i * 100
+            fields["entered_at"], fields["exited_at"] = (f'"{_at(end - span)}"', f'"{_at(end)}"')
+        if stream in STRICT or rng.random() < 0.5:  # required, or half the older producers'
             fields["event_id"] = f'"{uuid.UUID(int=rng.getrandbits(128), version=4)}"'
         line = _mutated(rng, fields, 0.03)
         if rng.random() < 0.01:
@@ -271,9 +434,19 @@ def generated(stream: str, n: int, seed: int) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+WINDOWS = {  # each stream's reference windows, and the fields its rows are grouped by
+    "person_detections": (people_windows, ("camera_id",)),
+    "gender_classifications": (gender_windows, ("camera_id",)),
+    "line_crossings": (footfall_windows, ("camera_id", "line_id")),
+    "zone_visits": (dwell_windows, ("camera_id", "zone_id")),
+}
+
+
 @pytest.mark.parametrize(("job", "stream", "cases"), [
     ("people_counter", "person_detections", PERSON_CASES),
     ("gender_counter", "gender_classifications", GENDER_CASES),
+    ("footfall", "line_crossings", CROSSING_CASES),
+    ("dwell", "zone_visits", VISIT_CASES),
 ])  # fmt: skip
 def test_parser_matches_the_reference(job, stream, cases, tmp_path):
     lines = list(dict.fromkeys([line for line, _ in cases] + generated(stream, 3000, seed=5)))
@@ -295,5 +468,5 @@ def test_parser_matches_the_reference(job, stream, cases, tmp_path):
             assert actual == why, (line[:300], actual)
 
     valid = [ref.normalised(line) for line, why in expected.items() if why is None]
-    windows = people_windows if stream == "person_detections" else gender_windows
-    assert_rows_match(got["result"], windows(valid, size=60))
+    windows, by = WINDOWS[stream]
+    assert_rows_match(got["result"], windows(valid, size=60), by)

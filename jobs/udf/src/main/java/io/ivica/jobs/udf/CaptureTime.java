@@ -13,10 +13,22 @@ import org.apache.flink.table.functions.ScalarFunction;
  * {@code captured_at}, or NULL when the payload is not an object or the time breaks the
  * contract (the same rule as the parse functions, so a record the parser rejects for its time
  * never moves the watermark). Used in the raw tables' computed column, below the watermark.
+ * {@link ExitTime} reads another key of the same form.
  */
-public final class CaptureTime extends ScalarFunction {
+public class CaptureTime extends ScalarFunction {
+  private final String key;
 
-  public @DataTypeHint(value = "TIMESTAMP(3)", bridgedTo = TimestampData.class) TimestampData eval(
+  public CaptureTime() {
+    this("captured_at");
+  }
+
+  /** The event time from the top-level `key` (a time in the contract's form). */
+  CaptureTime(String key) {
+    this.key = key;
+  }
+
+  public final @DataTypeHint(value = "TIMESTAMP(3)", bridgedTo = TimestampData.class)
+      TimestampData eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     if (payload == null) {
       return null;
@@ -24,7 +36,7 @@ public final class CaptureTime extends ScalarFunction {
     String text = null;
     try (JsonParser p = Json.openObject(payload.toBytes())) {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
-        boolean ours = "captured_at".equals(p.currentName());
+        boolean ours = key.equals(p.currentName());
         p.nextToken();
         if (ours) {
           text = Json.string(p);

@@ -10,9 +10,10 @@ import org.apache.flink.table.functions.ScalarFunction;
 
 /**
  * What the parse functions share: one pass over the root object, the keys every event has
- * (site_id, camera_id, captured_at, the optional event_id) and their checks, and the result row
- * (the reason first: NULL and the typed fields for a valid record, the reason alone for an
- * invalid one; event_id last, NULL when the record has none).
+ * (site_id, camera_id, event_id) and their checks, the capture time most events have, the
+ * unknown keys (ignored by the older streams' parsers, rejected by the newer ones), and the
+ * result row (the reason first: NULL and the typed fields for a valid record, the reason alone
+ * for an invalid one).
  */
 public abstract class EventParse extends ScalarFunction {
 
@@ -61,8 +62,9 @@ public abstract class EventParse extends ScalarFunction {
     String capturedAt;
     boolean hasEventId;
     String eventId;
+    String unknownKey; // the first key this event type does not know
 
-    /** Reads a key of this event type; must consume its value (skip it if unknown). */
+    /** Reads a key of this event type; must consume its value ({@link #unknown} if unknown). */
     abstract void field(String key, JsonParser p) throws IOException;
 
     /** Checks the rules in order, then the typed result row. */
@@ -76,10 +78,6 @@ public abstract class EventParse extends ScalarFunction {
           switch (key) {
             case "site_id": siteId = Json.string(p); break;
             case "camera_id": cameraId = Json.string(p); break;
-            case "captured_at":
-              hasCapturedAt = p.currentToken() != JsonToken.VALUE_NULL;
-              capturedAt = Json.string(p);
-              break;
             case "event_id":
               hasEventId = true;
               eventId = Json.string(p);
@@ -89,6 +87,43 @@ public abstract class EventParse extends ScalarFunction {
         }
         Json.end(p);
       }
+    }
+
+    /** A key the event type does not know: skipped, and the first one remembered. */
+    final void unknown(String key, JsonParser p) throws IOException {
+      if (unknownKey == null) {
+        unknownKey = key;
+      }
+      p.skipChildren();
+    }
+
+    /** The value of captured_at (for the event types that have one). */
+    final void readCapturedAt(JsonParser p) throws IOException {
+      hasCapturedAt = p.currentToken() != JsonToken.VALUE_NULL;
+      capturedAt = Json.string(p);
+    }
+
+    /** The contract's rule on keys (additionalProperties: false), checked first. */
+    final void checkNoUnknownKey() throws Json.Invalid {
+      if (unknownKey != null) {
+        int n = unknownKey.codePointCount(0, unknownKey.length());
+        String shown = n <= 64 ? unknownKey
+            : unknownKey.substring(0, unknownKey.offsetByCodePoints(0, 64)) + "...";
+        throw new Json.Invalid("unknown key: " + shown);
+      }
+    }
+
+    /** An id of the contract: a string of 1 to 128 characters. */
+    static void checkId(String name, String value) throws Json.Invalid {
+      if (!Json.isId(value)) {
+        throw new Json.Invalid(name + ": missing or not a string of 1 to 128 characters");
+      }
+    }
+
+    /** The contract's ids every event has, with their length limit (the newer streams). */
+    final void checkContractIds() throws Json.Invalid {
+      checkId("site_id", siteId);
+      checkId("camera_id", cameraId);
     }
 
     final void checkIds() throws Json.Invalid {
@@ -121,6 +156,21 @@ public abstract class EventParse extends ScalarFunction {
         throw new Json.Invalid("event_id: not a lower-case UUID version 4");
       }
       return StringData.fromString(eventId);
+    }
+
+    /** The event_id of the newer streams, where it is required. */
+    final StringData requiredEventId() throws Json.Invalid {
+      if (!isUuid4(eventId)) {
+        throw new Json.Invalid("event_id: missing or not a lower-case UUID version 4");
+      }
+      return StringData.fromString(eventId);
+    }
+
+    /** The schema tag of the newer streams, where it is required: exactly `tag`. */
+    static void checkSchema(String schema, String tag) throws Json.Invalid {
+      if (!tag.equals(schema)) {
+        throw new Json.Invalid("schema: missing or not " + tag);
+      }
     }
 
     /** {@code ^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$}. */

@@ -107,6 +107,44 @@ final class Json {
     return exact.signum() >= 0 && exact.compareTo(BigDecimal.ONE) <= 0;
   }
 
+  /** An id of the contract: a string of 1 to 128 characters (Unicode code points). */
+  static boolean isId(String s) {
+    return s != null && !s.isEmpty()
+        && (s.length() <= 128 || s.codePointCount(0, s.length()) <= 128);
+  }
+
+  /** A finite number >= 0 (compared exactly: -1e-400 is below 0), else NaN (and skipped). */
+  static double nonNegative(JsonParser p) throws IOException {
+    double v = number(p);
+    if (!Double.isFinite(v) || v < 0.0) {
+      return Double.NaN;
+    }
+    if (v == 0.0 && p.getDecimalValue().signum() < 0) {
+      return Double.NaN; // rounded to -0.0, yet below 0
+    }
+    return v;
+  }
+
+  /**
+   * A detection's zones: at most 64 distinct ids, added to `into` when valid. False for
+   * anything else (the value is consumed either way).
+   */
+  static boolean zones(JsonParser p, java.util.List<String> into) throws IOException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
+      p.skipChildren();
+      return false;
+    }
+    boolean ok = true;
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      String zone = string(p);
+      ok = ok && isId(zone) && into.size() < 64 && !into.contains(zone);
+      if (ok) {
+        into.add(zone);
+      }
+    }
+    return ok;
+  }
+
   /** Exactly four finite numbers in an array. */
   static boolean box(JsonParser p) throws IOException {
     if (p.currentToken() != JsonToken.START_ARRAY) {

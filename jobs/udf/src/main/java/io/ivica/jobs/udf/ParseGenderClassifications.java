@@ -44,8 +44,9 @@ public final class ParseGenderClassifications extends EventParse {
       switch (key) {
         case "track_id": track.read(p); break;
         case "gender": gender = Json.string(p); break;
+        case "captured_at": readCapturedAt(p); break;
         case "confidence": confidenceOk = Json.unitInterval(p); break;
-        default: p.skipChildren();
+        default: unknown(key, p);
       }
     }
 

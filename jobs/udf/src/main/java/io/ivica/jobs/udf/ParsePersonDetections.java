@@ -4,9 +4,13 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.data.GenericArrayData;
+import org.apache.flink.table.data.GenericMapData;
+import org.apache.flink.table.data.MapData;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -17,14 +21,17 @@ import org.apache.flink.table.data.StringData;
  * (docs/jobs.md lists them). Checks, in this order: an object; site_id, camera_id non-empty
  * strings; frame_id an integer >= 0; people_count an integer in 0..2^31-1; captured_at the
  * contract's UTC time; detections a list of objects, each with a track_id key (integer or
- * null), a score in 0..1 and a bbox of 4 numbers; event_id, when present, a lower-case
- * UUID v4. Other keys are ignored.
+ * null), a score in 0..1, a bbox of 4 numbers and, when present, zones: at most 64 distinct
+ * ids of 1 to 128 characters; event_id, when present, a lower-case UUID v4. Other keys are
+ * ignored. zone_people is, per zone, the frame's detections in it (NULL when no detection
+ * names a zone).
  */
 public final class ParsePersonDetections extends EventParse {
 
   public @DataTypeHint(
       value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
-            + " people_count INT, track_ids ARRAY<BIGINT>, event_id STRING>",
+            + " people_count INT, track_ids ARRAY<BIGINT>, event_id STRING,"
+            + " zone_people MAP<STRING, INT>>",
       bridgedTo = RowData.class) RowData eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     return parse(payload);
@@ -32,7 +39,7 @@ public final class ParsePersonDetections extends EventParse {
 
   @Override
   int arity() {
-    return 7;
+    return 8;
   }
 
   @Override
@@ -51,11 +58,12 @@ public final class ParsePersonDetections extends EventParse {
       switch (key) {
         case "frame_id": frameId = Json.integer(p); break;
         case "people_count": peopleCount = Json.integer(p); break;
+        case "captured_at": readCapturedAt(p); break;
         case "detections":
           hasDetections = true;
           detections = Detections.read(p);
           break;
-        default: p.skipChildren();
+        default: unknown(key, p);
       }
     }
 
@@ -79,17 +87,19 @@ public final class ParsePersonDetections extends EventParse {
       StringData id = checkedEventId();
       return GenericRowData.of(null, StringData.fromString(siteId),
           StringData.fromString(cameraId), frameId, (int) (long) peopleCount,
-          new GenericArrayData(detections.trackIds.toArray()), id);
+          new GenericArrayData(detections.trackIds.toArray()), id, detections.zonePeople());
     }
   }
 
   /** The detections list: every item is read, then the first broken rule names the reason. */
   private static final class Detections {
     final List<Long> trackIds = new ArrayList<>();
+    Map<StringData, Integer> zonePeople; // null until a detection names a zone
     boolean notObject;
     boolean badTrackId;
     boolean badScore;
     boolean badBox;
+    boolean badZones;
 
     /** The list, or null when the value is not a list (it is skipped). */
     static Detections read(JsonParser p) throws IOException {
@@ -113,6 +123,8 @@ public final class ParsePersonDetections extends EventParse {
       Event.Track track = new Event.Track();
       boolean scoreOk = false;
       boolean boxOk = false;
+      List<String> zones = null; // absent: the camera has no zones
+      boolean zonesOk = true;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
         p.nextToken();
@@ -120,13 +132,30 @@ public final class ParsePersonDetections extends EventParse {
           case "track_id": track.read(p); break;
           case "score": scoreOk = Json.unitInterval(p); break;
           case "bbox": boxOk = Json.box(p); break;
+          case "zones":
+            zones = new ArrayList<>();
+            zonesOk = Json.zones(p, zones);
+            break;
           default: p.skipChildren();
         }
       }
       badTrackId |= !(track.present && track.ok);
       badScore |= !scoreOk;
       badBox |= !boxOk;
+      badZones |= !zonesOk;
       trackIds.add(track.id);
+      if (zonesOk && zones != null) {
+        for (String zone : zones) {
+          if (zonePeople == null) {
+            zonePeople = new HashMap<>();
+          }
+          zonePeople.merge(StringData.fromString(zone), 1, Integer::sum);
+        }
+      }
+    }
+
+    MapData zonePeople() {
+      return zonePeople == null ? null : new GenericMapData(zonePeople);
     }
 
     void check() throws Json.Invalid {
@@ -141,6 +170,10 @@ public final class ParsePersonDetections extends EventParse {
       }
       if (badBox) {
         throw new Json.Invalid("detections: bbox missing, or not 4 numbers");
+      }
+      if (badZones) {
+        throw new Json.Invalid(
+            "detections: zones not a list of at most 64 distinct strings of 1 to 128 characters");
       }
     }
   }
