@@ -38,16 +38,23 @@ def without_ids(stream: Stream, *, rate: float, seed: int) -> Stream:
     return _stream(stream, lines, [new(e) for e in stream.valid], [new(e) for e in stream.late])
 
 
-def with_repeats(stream: Stream, *, delay_s: float, rate: float = 0.2, seed: int = 41) -> Stream:
+def with_repeats(
+    stream: Stream,
+    *,
+    delay_s: float,
+    rate: float = 0.2,
+    seed: int = 41,
+    time_key: str = "captured_at",
+) -> Stream:
     """The stream with 1 to 8 extra copies of a seeded `rate` of its valid events that have an
     event_id, each inserted after a later line: a few lines on (its window still open), just
     after the stream passed the end of the event's window but not yet its time plus the delay
     (on time, while later windows fill), or 1 to 120 s of capture time on (behind the
     watermark: late). The originals keep their places, so nothing else changes: a copy's
     capture time is its original's, and moves no watermark. `valid`, `malformed` and `late`
-    stay the ground truth of the events, once each."""
+    stay the ground truth of the events, once each. `time_key`: the event time's key."""
     rng = random.Random(seed)
-    times = [capture_time(line) for _, line in stream.lines]
+    times = [capture_time(line, time_key) for _, line in stream.lines]
     # the largest capture time seen once each line has arrived
     high = list(itertools.accumulate((-math.inf if t is None else t for t in times), max))
     last = len(high) - 1
@@ -74,7 +81,7 @@ def with_repeats(stream: Stream, *, delay_s: float, rate: float = 0.2, seed: int
     return _stream(stream, lines, list(stream.valid), list(stream.late))
 
 
-def copy_kinds(stream: Stream, delay_s: float) -> Counter:
+def copy_kinds(stream: Stream, delay_s: float, time_key: str = "captured_at") -> Counter:
     """What became of the copies (a valid line that arrived before), by the reference's rules:
     dropped in its window while the stream is still in that window ("same window"), dropped
     after the stream went on into a later window ("later window"), or "late"."""
@@ -83,7 +90,7 @@ def copy_kinds(stream: Stream, delay_s: float) -> Counter:
     kinds: Counter = Counter()
     high = -math.inf
     for _, line in stream.lines:
-        t = capture_time(line)
+        t = capture_time(line, time_key)
         if line in valid:
             if line in seen:
                 if t <= high - delay_s:

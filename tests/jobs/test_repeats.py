@@ -16,10 +16,17 @@ import sys
 import pytest
 
 from edge_producer.simulate import Stream
-from tests.jobs.golden import DELAY_S, golden_streams, stream_for
-from tests.jobs.reference import assert_rows_match, gender_windows, people_windows, replay
+from tests.jobs.geometry import with_zones
+from tests.jobs.golden import DELAY_S, golden_streams
+from tests.jobs.reference import (
+    assert_rows_match,
+    gender_windows,
+    people_windows,
+    replay,
+    zone_occupancy_windows,
+)
 from tests.jobs.repeats import KINDS, copy_kinds, with_repeats, without_ids
-from tests.jobs.test_golden_file import run_file_job
+from tests.jobs.test_golden_file import GEOMETRY, run_file_job
 
 STREAMS = golden_streams(late_rate=0.01)
 SIZES = {  # every output of the stream job: (size, slide)
@@ -46,10 +53,12 @@ def repeated(stream: Stream) -> tuple[Stream, Stream]:
 
 @pytest.mark.parametrize("job", ["people", "gender"])
 def test_stream_job_counts_each_event_once(job, tmp_path):
-    once, again = repeated(stream_for(job, STREAMS))
+    """Every output, zone_occupancy too (the people's detections carry zones)."""
+    once, again = repeated(with_zones(STREAMS.person) if job == "people" else STREAMS.gender)
     src, dlq, late_file = (tmp_path / n for n in ("in.jsonl", "dlq.jsonl", "late.jsonl"))
     src.write_text("".join(line + "\n" for _, line in again.lines))
-    files = [f"--output-file={name}={tmp_path / name}.jsonl" for name in SIZES[job]]
+    names = [*SIZES[job], "zone_occupancy"] if job == "people" else list(SIZES[job])
+    files = [f"--output-file={name}={tmp_path / name}.jsonl" for name in names]
     done = subprocess.run(
         [sys.executable, "-m", f"jobs.{job}", "--input-file", str(src), *files,
          "--dlq-file", str(dlq), "--late-file", str(late_file),
@@ -65,6 +74,9 @@ def test_stream_job_counts_each_event_once(job, tmp_path):
     for name, (size, slide) in SIZES[job].items():
         exp = windows(on_time, size=size, slide=slide)
         assert_rows_match(read(tmp_path / f"{name}.jsonl"), exp)
+    if job == "people":
+        zones = read(tmp_path / "zone_occupancy.jsonl")
+        assert_rows_match(zones, zone_occupancy_windows(on_time), ("camera_id", "zone_id"))
     # The dead letters are the malformed lines, once each: repeats change nothing there.
     assert sorted(r["payload"] for r in read(dlq)) == sorted(b for _, b in once.malformed)
     # Late: the late events, and every late copy (of on-time and of late events alike).
@@ -85,3 +97,22 @@ def test_keep_repeats_counts_every_copy(tmp_path):
     every, late, _ = replay(again, DELAY_S, keep_repeats=True)
     assert_rows_match(got["result"], people_windows(every))
     assert sorted(r["payload"] for r in got["late"]) == sorted(json.dumps(e) for e in late)
+
+
+@pytest.mark.parametrize("job", sorted(GEOMETRY))
+def test_geometry_job_counts_each_event_once(job, tmp_path):
+    """footfall and dwell on their streams with repeats (every event has its required
+    event_id): the windows of the stream without them; every late copy in the late output."""
+    _, once, windows, by, time_key = GEOMETRY[job]
+    again = with_repeats(once, delay_s=DELAY_S, time_key=time_key)
+    kinds = copy_kinds(again, DELAY_S, time_key)
+    assert all(kinds[k] >= 5 for k in KINDS), kinds
+    got = run_file_job(job, [line for _, line in again.lines], tmp_path, output=job)
+
+    assert_rows_match(got["result"], windows(replay(once, DELAY_S, time_key=time_key)[0]), by)
+    assert sorted(r["payload"] for r in got["dlq"]) == sorted(b for _, b in once.malformed)
+    _, late, _ = replay(again, DELAY_S, time_key=time_key)
+    assert sorted(r["payload"] for r in got["late"]) == sorted(json.dumps(e) for e in late)
+    with pytest.raises(AssertionError):  # the copies would change the windows if counted
+        assert_rows_match(got["result"], windows(replay(again, DELAY_S, keep_repeats=True,
+                                                        time_key=time_key)[0]), by)  # fmt: skip
