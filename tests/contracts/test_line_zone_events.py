@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import jsonschema
@@ -19,6 +19,7 @@ import pytest
 
 import contracts
 from contracts import LineCrossing, PersonDetections, ZoneVisit, load_schema, validate_event
+from contracts.timefmt import UTC
 
 LC: dict[str, Any] = {
     "site_id": "site-berlin-01",
