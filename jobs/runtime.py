@@ -329,6 +329,14 @@ def table_env(job: StreamJob, cfg: JobConfig) -> TableEnvironment:
     return t_env
 
 
+def file_outputs(job: StreamJob, cfg: JobConfig) -> list[str] | None:
+    """In file mode with OUTPUT=PATH files and no --outputs: the outputs given a file (so a
+    command written before an output was added still runs)."""
+    if cfg.files is None or not isinstance(cfg.files.output, dict):
+        return None
+    return [r.name for r in job.results if r.name in cfg.files.output] or None
+
+
 def fix_range_end(cfg: JobConfig) -> JobConfig:
     """A range replay without an end ends now: its windows are those closed at launch."""
     bf = cfg.backfill
@@ -341,7 +349,7 @@ def fix_range_end(cfg: JobConfig) -> JobConfig:
 def run(job: StreamJob, argv: list[str] | None = None) -> int:
     """Parse the flags, then run the job's outputs (`--outputs`, default all) as one Flink job."""
     cfg = fix_range_end(parse_args(f"jobs.{job.name}", argv))
-    job = job.select(cfg.outputs)
+    job = job.select(cfg.outputs or file_outputs(job, cfg))
     if cfg.backfill and not cfg.kafka.group_id:
         group = f"ivica-{job.name}-backfill-{int(time.time())}"
         cfg = cfg.model_copy(update={"kafka": cfg.kafka.model_copy(update={"group_id": group})})
