@@ -15,19 +15,20 @@ import pytest
 
 from edge_producer.simulate import T0, Stream
 from infra.config import REPO_ROOT
-from tests.jobs.golden import expected, golden_streams
+from tests.jobs.golden import DELAY_S, expected, golden_streams
 from tests.jobs.launch import JobTopics, job_args
-from tests.jobs.reference import assert_rows_match, capture_time, gender_windows
+from tests.jobs.reference import assert_rows_match, capture_time, gender_windows, replay
+from tests.jobs.test_golden_file import GEOMETRY
 
 pytestmark = pytest.mark.integration
 
 
-def _send_times(stream: Stream) -> list[int]:
-    """Record timestamps as an edge would stamp them: the send time, here the newest capture
+def _send_times(stream: Stream, time_key: str = "captured_at") -> list[int]:
+    """Record timestamps as an edge would stamp them: the send time, here the newest event
     time sent so far (monotone, like a clock)."""
     newest, out = 0, []
     for _, line in stream.lines:
-        t = capture_time(line)
+        t = capture_time(line, time_key)
         if t is not None:
             newest = max(newest, round(t * 1000))
         out.append(newest)
@@ -83,3 +84,22 @@ def test_backfill_whole_topic_then_a_time_range(kafka, tmp_path):
     # Same natural keys as the first run: an upsert on them overwrites.
     keys = lambda rs: {(r["camera_id"], r["window_start"], r["window_end"]) for r in rs}  # noqa: E731
     assert keys(rows[len(first) :]) <= keys(first)
+
+
+def test_backfill_of_the_geometry_jobs(kafka, tmp_path):
+    """footfall and dwell replay their whole topic as the live job read it: the same late
+    events, every window flushed at the end (the reference of file mode, which
+    test_exactly_once's live run matches for the windows it closed)."""
+    for job, (_, stream, windows, by, time_key) in GEOMETRY.items():
+        topics = JobTopics.create(kafka, kafka.topic(f"replay-{job}"), job)
+        kafka.produce(topics.input, stream.lines, timestamps=_send_times(stream, time_key))
+        done = _backfill(job, job_args(kafka, topics, tmp_path / job))
+        assert done.returncode == 0, done.stderr[-3000:]
+        on_time, late, _ = replay(stream, DELAY_S, time_key=time_key)
+        exp = windows(on_time)
+        assert_rows_match(kafka.read(topics.output, expect=len(exp), timeout_s=60, settle_s=3),
+                          exp, by)  # fmt: skip
+        dlq = kafka.read(topics.dlq, expect=len(stream.malformed), timeout_s=30, settle_s=2)
+        assert sorted(r["payload"] for r in dlq) == sorted(b for _, b in stream.malformed)
+        got_late = kafka.read(topics.late, expect=len(late), timeout_s=30, settle_s=2)
+        assert len(got_late) == len(late) > 0
