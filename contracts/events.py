@@ -118,6 +118,13 @@ class Detection(_WireModel):
         "point is in, each once; absent when the camera has no zones.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _zones_absent_not_null(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "zones" in data and data["zones"] is None:
+            raise ValueError("zones is absent when the camera has no zones, never null")
+        return data
+
     @model_serializer(mode="wrap")
     def _omit_absent_zones(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data = handler(self)

@@ -70,7 +70,7 @@ class EventBuilder:
                 track_id=None if tid == UNTRACKED else int(tid),
                 bbox=tuple(round(float(v), 1) for v in box),
                 score=_unit(score),
-                zones=zone_ids,
+                **({} if zone_ids is None else {"zones": zone_ids}),
             )
             for box, score, tid, zone_ids in zip(
                 people.xyxy, people.score, people.track_id, in_zones, strict=True

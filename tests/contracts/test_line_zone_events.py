@@ -167,7 +167,7 @@ def test_detections_may_carry_zones_and_old_events_stay_valid() -> None:
 
 
 @pytest.mark.parametrize(
-    "zones", [["plaza", "plaza"], [""], "plaza", [1], [f"z{i}" for i in range(65)]]
+    "zones", [["plaza", "plaza"], [""], "plaza", [1], None, [f"z{i}" for i in range(65)]]
 )
 def test_bad_zones_rejected(zones: Any) -> None:
     obj = copy.deepcopy(PD)
