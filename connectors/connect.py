@@ -29,6 +29,9 @@ RESULT_TOPICS = {
     "people_counter_hourly": topics.PEOPLE_COUNTER_HOURLY,
     "gender_counter": topics.GENDER_COUNTER,
     "gender_counter_sliding": topics.GENDER_COUNTER_SLIDING,
+    "footfall": topics.FOOTFALL,
+    "dwell": topics.DWELL,
+    "zone_occupancy": topics.ZONE_OCCUPANCY,
 }
 SIDE_OUTPUT_REGEX = {
     "dead_letters": r"ivica\.[a-z_]+\.v[0-9]+\.dlq",

@@ -90,7 +90,6 @@ ZONE_OCCUPANCY = ResultSpec(
     output_topic=topics.ZONE_OCCUPANCY,
     sink_columns=ZONE_OCCUPANCY_COLUMNS,
     key=ZONE_KEY,
-    landed=False,
 )
 GENDER_COUNTER = ResultSpec(
     name="gender_counter",
@@ -111,7 +110,6 @@ FOOTFALL = ResultSpec(
     output_topic=topics.FOOTFALL,
     sink_columns=FOOTFALL_COLUMNS,
     key=LINE_KEY,
-    landed=False,
 )
 DWELL = ResultSpec(
     name="dwell",
@@ -119,7 +117,6 @@ DWELL = ResultSpec(
     output_topic=topics.DWELL,
     sink_columns=DWELL_COLUMNS,
     key=ZONE_KEY,
-    landed=False,
 )
 PEOPLE = StreamJob(
     name="people",

@@ -28,7 +28,8 @@ def test_results_upsert_on_the_natural_key_and_errors_go_to_a_dlq_with_headers()
         assert c["connection.url"] == SETTINGS.jdbc_url
         if "topics" in c:
             assert c["primary.key.mode"] == "record_value"
-            assert c["primary.key.fields"] == "camera_id,window_start,window_end"
+            spec = JOBS[c["collection.name.format"].removeprefix("ivica.")].results[0]
+            assert c["primary.key.fields"] == ",".join(spec.key)
         else:
             assert c["primary.key.mode"] == "kafka"
 
