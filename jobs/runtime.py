@@ -129,6 +129,8 @@ def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
     roll up from an earlier output's parts."""
     statements = source_sql(job, cfg)
     statements += render_sql(JOBS_DIR / "sql" / f"{job.stream}_parse.sql", {})
+    side = {"stream": job.stream, "job": job.name, "ts_format": tables.TS_FORMAT}
+    statements += render_sql(JOBS_DIR / "sql" / "side_outputs.sql", side)
     events, scope = range_scope(job, cfg)
     statements += scope
     for result in job.results:
@@ -143,7 +145,7 @@ def job_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
             statements += render_sql(rollup, params | {"base": base.name})
         statements += render_sql(JOBS_DIR / f"{result.query}.sql", params)
         statements += result_view(result, cfg)[1]
-    return statements + side_output_views(job)
+    return statements
 
 
 def sql_timestamp(t: datetime) -> str:
@@ -194,17 +196,6 @@ def result_view(result: ResultSpec, cfg: JobConfig) -> tuple[str, list[str]]:
     inside = f"{result.name}_inside_range"
     where_sql = " AND ".join(where) or "TRUE"
     return inside, [f"CREATE TEMPORARY VIEW {inside} AS SELECT * FROM {view} WHERE {where_sql}"]
-
-
-def side_output_views(job: StreamJob) -> list[str]:
-    fmt = tables.TS_FORMAT
-    return [
-        f"CREATE TEMPORARY VIEW dlq_rows AS SELECT '{job.name}' AS job, reason, payload "
-        f"FROM {job.stream}_dlq",
-        f"CREATE TEMPORARY VIEW late_rows AS SELECT '{job.name}' AS job, camera_id, "
-        f"DATE_FORMAT(event_time, '{fmt}') AS event_time, "
-        f"DATE_FORMAT(watermark_at, '{fmt}') AS watermark_at, payload FROM {job.stream}_late",
-    ]
 
 
 @dataclass(frozen=True)

@@ -4,120 +4,69 @@ what each output writes."""
 from __future__ import annotations
 
 from contracts import topics
-from jobs.runtime import ResultSpec, StreamJob
+from jobs.runtime import WINDOW_KEY, ResultSpec, StreamJob
 
-PEOPLE_COLUMNS = [
-    ("site_id", "STRING"),
-    ("camera_id", "STRING"),
-    ("window_start", "STRING"),
-    ("window_end", "STRING"),
-    ("avg_people", "DOUBLE"),
-    ("max_people", "INT"),
-    ("min_people", "INT"),
-    ("frames", "BIGINT"),
-    ("unique_people", "BIGINT"),
-]
-GENDER_COLUMNS = [
-    ("site_id", "STRING"),
-    ("camera_id", "STRING"),
-    ("window_start", "STRING"),
-    ("window_end", "STRING"),
-    ("men", "BIGINT"),
-    ("women", "BIGINT"),
-    ("unknown", "BIGINT"),
-]
-
-FOOTFALL_COLUMNS = [
-    ("site_id", "STRING"),
-    ("camera_id", "STRING"),
-    ("line_id", "STRING"),
-    ("window_start", "STRING"),
-    ("window_end", "STRING"),
-    ("people_in", "BIGINT"),
-    ("people_out", "BIGINT"),
-    ("in_male", "BIGINT"),
-    ("in_female", "BIGINT"),
-    ("out_male", "BIGINT"),
-    ("out_female", "BIGINT"),
-]
-DWELL_COLUMNS = [
-    ("site_id", "STRING"),
-    ("camera_id", "STRING"),
-    ("zone_id", "STRING"),
-    ("window_start", "STRING"),
-    ("window_end", "STRING"),
-    ("visits", "BIGINT"),
-    ("dwell_avg_s", "DOUBLE"),
-    ("dwell_max_s", "DOUBLE"),
-    ("dwell_p50_s", "DOUBLE"),
-    ("dwell_p90_s", "DOUBLE"),
-]
-ZONE_OCCUPANCY_COLUMNS = [
-    ("site_id", "STRING"),
-    ("camera_id", "STRING"),
-    ("zone_id", "STRING"),
-    ("window_start", "STRING"),
-    ("window_end", "STRING"),
-    ("avg_people", "DOUBLE"),
-    ("max_people", "INT"),
-]
 LINE_KEY = ("camera_id", "line_id", "window_start", "window_end")
 ZONE_KEY = ("camera_id", "zone_id", "window_start", "window_end")
+PEOPLE_MEASURES = (
+    "avg_people DOUBLE, max_people INT, min_people INT, frames BIGINT, unique_people BIGINT"
+)
+GENDER_MEASURES = "men BIGINT, women BIGINT, unknown BIGINT"
+FOOTFALL_MEASURES = (
+    "people_in BIGINT, people_out BIGINT, in_male BIGINT, in_female BIGINT, out_male BIGINT,"
+    " out_female BIGINT"
+)
+DWELL_MEASURES = (
+    "visits BIGINT, dwell_avg_s DOUBLE, dwell_max_s DOUBLE, dwell_p50_s DOUBLE, dwell_p90_s DOUBLE"
+)
 
-PEOPLE_COUNTER = ResultSpec(
-    name="people_counter",
-    query="people_counter",
-    output_topic=topics.PEOPLE_COUNTER,
-    sink_columns=PEOPLE_COLUMNS,
+
+def result(
+    name: str,
+    topic: str,
+    measures: str,
+    key: tuple[str, ...] = WINDOW_KEY,
+    *,
+    query: str | None = None,
+    sliding: bool = False,
+    default_window_s: int | None = None,
+    landed: bool = True,
+) -> ResultSpec:
+    """An output of jobs/<query>.sql (default: its name) to `topic`: site_id and its natural
+    `key` as strings, then its `measures` ("name TYPE, ...")."""
+    columns = [(c, "STRING") for c in ("site_id", *key)]
+    columns += [(m, sql_type) for m, sql_type in (m.split() for m in measures.split(","))]
+    return ResultSpec(
+        name=name,
+        query=query or name,
+        output_topic=topic,
+        sink_columns=columns,
+        sliding=sliding,
+        default_window_s=default_window_s,
+        key=key,
+        landed=landed,
+    )
+
+
+PEOPLE_COUNTER = result("people_counter", topics.PEOPLE_COUNTER, PEOPLE_MEASURES)
+PEOPLE_COUNTER_SLIDING = result(
+    "people_counter_sliding", topics.PEOPLE_COUNTER_SLIDING, PEOPLE_MEASURES,
+    query="people_counter", sliding=True,
+)  # fmt: skip
+PEOPLE_COUNTER_HOURLY = result(
+    "people_counter_hourly", topics.PEOPLE_COUNTER_HOURLY, PEOPLE_MEASURES,
+    query="people_counter", default_window_s=3600,
+)  # fmt: skip
+ZONE_OCCUPANCY = result(
+    "zone_occupancy", topics.ZONE_OCCUPANCY, "avg_people DOUBLE, max_people INT", ZONE_KEY
 )
-PEOPLE_COUNTER_SLIDING = ResultSpec(
-    name="people_counter_sliding",
-    query="people_counter",
-    output_topic=topics.PEOPLE_COUNTER_SLIDING,
-    sink_columns=PEOPLE_COLUMNS,
-    sliding=True,
-)
-PEOPLE_COUNTER_HOURLY = ResultSpec(
-    name="people_counter_hourly",
-    query="people_counter",
-    output_topic=topics.PEOPLE_COUNTER_HOURLY,
-    sink_columns=PEOPLE_COLUMNS,
-    default_window_s=3600,
-)
-ZONE_OCCUPANCY = ResultSpec(
-    name="zone_occupancy",
-    query="zone_occupancy",
-    output_topic=topics.ZONE_OCCUPANCY,
-    sink_columns=ZONE_OCCUPANCY_COLUMNS,
-    key=ZONE_KEY,
-)
-GENDER_COUNTER = ResultSpec(
-    name="gender_counter",
-    query="gender_counter",
-    output_topic=topics.GENDER_COUNTER,
-    sink_columns=GENDER_COLUMNS,
-)
-GENDER_COUNTER_SLIDING = ResultSpec(
-    name="gender_counter_sliding",
-    query="gender_counter",
-    output_topic=topics.GENDER_COUNTER_SLIDING,
-    sink_columns=GENDER_COLUMNS,
-    sliding=True,
-)
-FOOTFALL = ResultSpec(
-    name="footfall",
-    query="footfall",
-    output_topic=topics.FOOTFALL,
-    sink_columns=FOOTFALL_COLUMNS,
-    key=LINE_KEY,
-)
-DWELL = ResultSpec(
-    name="dwell",
-    query="dwell",
-    output_topic=topics.DWELL,
-    sink_columns=DWELL_COLUMNS,
-    key=ZONE_KEY,
-)
+GENDER_COUNTER = result("gender_counter", topics.GENDER_COUNTER, GENDER_MEASURES)
+GENDER_COUNTER_SLIDING = result(
+    "gender_counter_sliding", topics.GENDER_COUNTER_SLIDING, GENDER_MEASURES,
+    query="gender_counter", sliding=True,
+)  # fmt: skip
+FOOTFALL = result("footfall", topics.FOOTFALL, FOOTFALL_MEASURES, LINE_KEY)
+DWELL = result("dwell", topics.DWELL, DWELL_MEASURES, ZONE_KEY)
 PEOPLE = StreamJob(
     name="people",
     stream="person_detections",

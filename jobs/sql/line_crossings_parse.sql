@@ -1,8 +1,8 @@
 -- Parse and validate `line_crossings` events once, at the edge of the job.
 -- Input:  line_crossings_raw(payload STRING, event_time TIMESTAMP(3) from captured_at, with the
 --         watermark; jobs/tables.py)
--- Output: line_crossings (valid, on time), line_crossings_dlq, line_crossings_late. Same
---         conventions as person_detections_parse.sql; the contract's rules exactly
+-- Output: line_crossings_checked, line_crossings (valid, on time). Same conventions as
+--         person_detections_parse.sql; the contract's rules exactly
 --         (IVICA_PARSE_LINE_CROSSINGS: unknown keys and a missing event_id are dead letters).
 CREATE TEMPORARY VIEW line_crossings_checked AS
 SELECT payload, event_time, parsed.reason AS reason, parsed.site_id AS site_id,
@@ -16,13 +16,3 @@ SELECT site_id, camera_id, line_id, direction, gender, event_time, event_id
 FROM line_crossings_checked
 WHERE reason IS NULL
   AND (CURRENT_WATERMARK(event_time) IS NULL OR event_time > CURRENT_WATERMARK(event_time));
-
-CREATE TEMPORARY VIEW line_crossings_late AS
-SELECT camera_id, event_time, CURRENT_WATERMARK(event_time) AS watermark_at, payload
-FROM line_crossings_checked
-WHERE reason IS NULL AND event_time <= CURRENT_WATERMARK(event_time);
-
-CREATE TEMPORARY VIEW line_crossings_dlq AS
-SELECT reason, payload
-FROM line_crossings_checked
-WHERE reason IS NOT NULL;

@@ -1,9 +1,9 @@
 -- Parse and validate `person_detections` events once, at the edge of the job.
 -- Input:  person_detections_raw(payload STRING, event_time TIMESTAMP(3) with the watermark)
 --         (its DDL is built per mode by jobs/tables.py)
--- Output: person_detections       valid, on-time, typed rows (what the windows see)
---         person_detections_dlq   invalid rows with the reason and the original payload
---         person_detections_late  valid rows at or behind the current watermark
+-- Output: person_detections_checked  every row: the reason (NULL when valid), the typed fields
+--         person_detections          valid, on-time, typed rows (what the windows see)
+--         (the dead letters and late rows: jobs/sql/side_outputs.sql, the same for every stream)
 --
 -- `parsed` is IVICA_PARSE_PERSON_DETECTIONS(payload) (jobs/sql/functions.sql), a computed column
 -- of the raw table: each record is read once, in the source, and every output shares it. It is
@@ -24,13 +24,3 @@ SELECT site_id, camera_id, frame_id, people_count, track_ids, event_time, event_
 FROM person_detections_checked
 WHERE reason IS NULL
   AND (CURRENT_WATERMARK(event_time) IS NULL OR event_time > CURRENT_WATERMARK(event_time));
-
-CREATE TEMPORARY VIEW person_detections_late AS
-SELECT camera_id, event_time, CURRENT_WATERMARK(event_time) AS watermark_at, payload
-FROM person_detections_checked
-WHERE reason IS NULL AND event_time <= CURRENT_WATERMARK(event_time);
-
-CREATE TEMPORARY VIEW person_detections_dlq AS
-SELECT reason, payload
-FROM person_detections_checked
-WHERE reason IS NOT NULL;

@@ -1,7 +1,7 @@
 -- Parse and validate `zone_visits` events once, at the edge of the job.
 -- Input:  zone_visits_raw(payload STRING, event_time TIMESTAMP(3) from exited_at, the end of
 --         the visit, with the watermark; jobs/tables.py)
--- Output: zone_visits (valid, on time), zone_visits_dlq, zone_visits_late. Same conventions as
+-- Output: zone_visits_checked, zone_visits (valid, on time). Same conventions as
 --         person_detections_parse.sql; the contract's rules exactly (IVICA_PARSE_ZONE_VISITS:
 --         unknown keys, a missing event_id, and a dwell_s more than 1.5 ms away from
 --         exited_at - entered_at are dead letters).
@@ -16,13 +16,3 @@ SELECT site_id, camera_id, zone_id, dwell_s, event_time, event_id
 FROM zone_visits_checked
 WHERE reason IS NULL
   AND (CURRENT_WATERMARK(event_time) IS NULL OR event_time > CURRENT_WATERMARK(event_time));
-
-CREATE TEMPORARY VIEW zone_visits_late AS
-SELECT camera_id, event_time, CURRENT_WATERMARK(event_time) AS watermark_at, payload
-FROM zone_visits_checked
-WHERE reason IS NULL AND event_time <= CURRENT_WATERMARK(event_time);
-
-CREATE TEMPORARY VIEW zone_visits_dlq AS
-SELECT reason, payload
-FROM zone_visits_checked
-WHERE reason IS NOT NULL;

@@ -18,6 +18,7 @@ from edge_producer.simulate import T0, Stream
 
 LINES = ("door", "stairs")
 ZONES = ("entrance", "checkout", "aisle-7")
+CAMERAS, MINUTES = 3, 5  # of the crossings and visits streams
 
 
 def _arrange(
@@ -78,82 +79,80 @@ VISIT_BREAKERS: list[Callable[[dict], dict | str]] = [
 ]
 
 
-def crossings(
-    seed: int = 5,
+def _stream(
+    seed: int,
+    event: Callable[[random.Random, int, int], tuple[float, dict]],
     *,
-    cameras: int = 3,
-    minutes: int = 5,
-    per_minute: int = 30,
-    jitter_s: float = 3.0,
-    malformed_rate: float = 0.03,
-    late_rate: float = 0.02,
+    per_minute: int,
+    breakers: list[Callable[[dict], dict | str]],
+    malformed_rate: float,
+    late_rate: float,
 ) -> Stream:
-    """line_crossings/v1: each camera's tracks crossing its lines in and out, a third of them
-    without a gender."""
+    """`per_minute` events a camera and minute, each `event(rng, camera, i)`: (its time in
+    seconds after T0, the event), arranged in arrival order (`_arrange`, 3 s of jitter)."""
     rng = random.Random(seed)
-    timed = []
-    for c in range(cameras):
-        for i in range(minutes * per_minute):
-            t = rng.uniform(0, minutes * 60)
-            event = {
-                "site_id": f"site-{c % 2}",
-                "camera_id": f"cam-{c}",
-                "track_id": i,
-                "line_id": rng.choice(LINES),
-                "direction": rng.choice(("in", "out")),
-                "frame_id": int(t * 5),
-                "captured_at": format_ts(T0 + timedelta(milliseconds=round(t * 1000))),
-                "geometry_version": "2026-11-01",
-                "event_id": _event_id(rng),
-                "schema": "line_crossings/v1",
-            }
-            gender = rng.choice(("male", "female", None))
-            if gender:
-                event["gender"] = gender
-            timed.append((t, event))
+    timed = [event(rng, c, i) for c in range(CAMERAS) for i in range(MINUTES * per_minute)]
     timed.sort(key=lambda x: x[0])
     return _arrange(
-        rng, timed, CROSSING_BREAKERS, jitter_s=jitter_s, malformed_rate=malformed_rate,
+        rng, timed, breakers, jitter_s=3.0, malformed_rate=malformed_rate, late_rate=late_rate
+    )
+
+
+def _crossing(rng: random.Random, c: int, i: int) -> tuple[float, dict]:
+    t = rng.uniform(0, MINUTES * 60)
+    event = {
+        "site_id": f"site-{c % 2}",
+        "camera_id": f"cam-{c}",
+        "track_id": i,
+        "line_id": rng.choice(LINES),
+        "direction": rng.choice(("in", "out")),
+        "frame_id": int(t * 5),
+        "captured_at": format_ts(T0 + timedelta(milliseconds=round(t * 1000))),
+        "geometry_version": "2026-11-01",
+        "event_id": _event_id(rng),
+        "schema": "line_crossings/v1",
+    }
+    gender = rng.choice(("male", "female", None))
+    if gender:
+        event["gender"] = gender
+    return t, event
+
+
+def crossings(seed: int = 5, *, late_rate: float = 0.02) -> Stream:
+    """line_crossings/v1: three cameras' tracks crossing their lines in and out over five
+    minutes, a third of them without a gender."""
+    return _stream(
+        seed, _crossing, per_minute=30, breakers=CROSSING_BREAKERS, malformed_rate=0.03,
         late_rate=late_rate,
     )  # fmt: skip
 
 
-def visits(
-    seed: int = 7,
-    *,
-    cameras: int = 3,
-    minutes: int = 5,
-    per_minute: int = 12,
-    jitter_s: float = 3.0,
-    malformed_rate: float = 0.04,
-    late_rate: float = 0.02,
-) -> Stream:
-    """zone_visits/v1: visits of 0 to 4 minutes, timed by their end (exited_at); dwell_s is
-    the span in seconds, sometimes up to 1 ms off (the contract allows 1.5)."""
-    rng = random.Random(seed)
-    timed = []
-    for c in range(cameras):
-        for i in range(minutes * per_minute):
-            end_ms = rng.randint(0, minutes * 60_000)
-            span_ms = rng.choice((0, rng.randint(1, 5000), rng.randint(5000, 240_000)))
-            exited = T0 + timedelta(milliseconds=end_ms)
-            event = {
-                "site_id": f"site-{c % 2}",
-                "camera_id": f"cam-{c}",
-                "track_id": i,
-                "zone_id": rng.choice(ZONES),
-                "entered_at": format_ts(exited - timedelta(milliseconds=span_ms)),
-                "exited_at": format_ts(exited),
-                "dwell_s": span_ms / 1000 + rng.choice((0, 0, 0.001, -0.0005)) * (span_ms > 0),
-                "end_reason": rng.choice(("left", "lost", "stream_end", "shutdown")),
-                "geometry_version": "2026-11-01",
-                "event_id": _event_id(rng),
-                "schema": "zone_visits/v1",
-            }
-            timed.append((end_ms / 1000, event))
-    timed.sort(key=lambda x: x[0])
-    return _arrange(
-        rng, timed, VISIT_BREAKERS, jitter_s=jitter_s, malformed_rate=malformed_rate,
+def _visit(rng: random.Random, c: int, i: int) -> tuple[float, dict]:
+    end_ms = rng.randint(0, MINUTES * 60_000)
+    span_ms = rng.choice((0, rng.randint(1, 5000), rng.randint(5000, 240_000)))
+    exited = T0 + timedelta(milliseconds=end_ms)
+    event = {
+        "site_id": f"site-{c % 2}",
+        "camera_id": f"cam-{c}",
+        "track_id": i,
+        "zone_id": rng.choice(ZONES),
+        "entered_at": format_ts(exited - timedelta(milliseconds=span_ms)),
+        "exited_at": format_ts(exited),
+        "dwell_s": span_ms / 1000 + rng.choice((0, 0, 0.001, -0.0005)) * (span_ms > 0),
+        "end_reason": rng.choice(("left", "lost", "stream_end", "shutdown")),
+        "geometry_version": "2026-11-01",
+        "event_id": _event_id(rng),
+        "schema": "zone_visits/v1",
+    }
+    return end_ms / 1000, event
+
+
+def visits(seed: int = 7, *, late_rate: float = 0.02) -> Stream:
+    """zone_visits/v1: three cameras' visits of 0 to 4 minutes over five minutes, timed by their
+    end (exited_at); dwell_s is the span in seconds, sometimes up to 1 ms off (the contract
+    allows 1.5)."""
+    return _stream(
+        seed, _visit, per_minute=12, breakers=VISIT_BREAKERS, malformed_rate=0.04,
         late_rate=late_rate,
     )  # fmt: skip
 

@@ -3,6 +3,7 @@ package io.ivica.jobs.udf;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -13,17 +14,23 @@ import org.apache.flink.table.functions.ScalarFunction;
  * (site_id, camera_id, event_id) and their checks, the capture time most events have, the
  * unknown keys (ignored by the older streams' parsers, rejected by the newer ones), and the
  * result row (the reason first: NULL and the typed fields for a valid record, the reason alone
- * for an invalid one).
+ * for an invalid one). A parser names its row type in a class-level {@code @FunctionHint} and
+ * gives its size to the constructor and a new {@link Event} to each record; {@link #eval} is the same for all.
  */
 public abstract class EventParse extends ScalarFunction {
 
-  /** Fields of the result row, the reason included. */
-  abstract int arity();
+  private final int arity;
+
+  /** `arity`: fields of the result row, the reason included. */
+  EventParse(int arity) {
+    this.arity = arity;
+  }
 
   /** A reader for one record. */
   abstract Event newEvent();
 
-  final RowData parse(StringData payload) {
+  public final RowData eval(
+      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
     try {
       if (payload == null) {
         throw new Json.Invalid("invalid JSON: empty");
@@ -39,7 +46,7 @@ public abstract class EventParse extends ScalarFunction {
   }
 
   private RowData rejected(String reason) {
-    GenericRowData row = new GenericRowData(arity());
+    GenericRowData row = new GenericRowData(arity);
     row.setField(0, StringData.fromString(reason));
     return row;
   }

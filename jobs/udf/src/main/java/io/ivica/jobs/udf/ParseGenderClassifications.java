@@ -3,6 +3,7 @@ package io.ivica.jobs.udf;
 import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
@@ -14,19 +15,14 @@ import org.apache.flink.table.data.StringData;
  * gender male or female; confidence in 0..1; event_id, when present, a lower-case UUID v4.
  * Other keys are ignored.
  */
+@FunctionHint(output = @DataTypeHint(
+    value = "ROW<reason STRING, site_id STRING, camera_id STRING, track_id BIGINT,"
+          + " gender STRING, event_id STRING>",
+    bridgedTo = RowData.class))
 public final class ParseGenderClassifications extends EventParse {
 
-  public @DataTypeHint(
-      value = "ROW<reason STRING, site_id STRING, camera_id STRING, track_id BIGINT,"
-            + " gender STRING, event_id STRING>",
-      bridgedTo = RowData.class) RowData eval(
-      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    return parse(payload);
-  }
-
-  @Override
-  int arity() {
-    return 6;
+  public ParseGenderClassifications() {
+    super(6);
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericArrayData;
 import org.apache.flink.table.data.GenericMapData;
 import org.apache.flink.table.data.MapData;
@@ -26,20 +27,15 @@ import org.apache.flink.table.data.StringData;
  * ignored. zone_people is, per zone, the frame's detections in it (NULL when no detection
  * names a zone).
  */
+@FunctionHint(output = @DataTypeHint(
+    value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
+          + " people_count INT, track_ids ARRAY<BIGINT>, event_id STRING,"
+          + " zone_people MAP<STRING, INT>>",
+    bridgedTo = RowData.class))
 public final class ParsePersonDetections extends EventParse {
 
-  public @DataTypeHint(
-      value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
-            + " people_count INT, track_ids ARRAY<BIGINT>, event_id STRING,"
-            + " zone_people MAP<STRING, INT>>",
-      bridgedTo = RowData.class) RowData eval(
-      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    return parse(payload);
-  }
-
-  @Override
-  int arity() {
-    return 8;
+  public ParsePersonDetections() {
+    super(8);
   }
 
   @Override

@@ -3,32 +3,28 @@ package io.ivica.jobs.udf;
 import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.annotation.FunctionHint;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 
 /**
  * {@code IVICA_PARSE_ZONE_VISITS(payload)}: a zone_visits/v1 record read once, as one ROW, with
- * the contract's rules exactly. Checks, in this order: an object; no unknown key; site_id,
- * camera_id ids; track_id an integer; zone_id an id; entered_at and exited_at the contract's
- * UTC time, exited_at not before entered_at; dwell_s a number >= 0, within 1.5 ms of
- * exited_at - entered_at; end_reason left, lost, stream_end or shutdown; geometry_version an
- * id; schema zone_visits/v1; event_id a lower-case UUID v4.
+ * the contract's rules exactly ({@link GeometryEvent}). Checks, in this order: an object; no
+ * unknown key; site_id, camera_id ids; track_id an integer; zone_id an id; entered_at and
+ * exited_at the contract's UTC time, exited_at not before entered_at; dwell_s a number >= 0,
+ * within 1.5 ms of exited_at - entered_at; end_reason left, lost, stream_end or shutdown;
+ * geometry_version an id; schema zone_visits/v1; event_id a lower-case UUID v4.
  */
+@FunctionHint(output = @DataTypeHint(
+    value = "ROW<reason STRING, site_id STRING, camera_id STRING, zone_id STRING,"
+          + " dwell_s DOUBLE, event_id STRING>",
+    bridgedTo = RowData.class))
 public final class ParseZoneVisits extends EventParse {
   private static final String TIME_FORM = ": missing or not ISO-8601 UTC with milliseconds and Z";
 
-  public @DataTypeHint(
-      value = "ROW<reason STRING, site_id STRING, camera_id STRING, zone_id STRING,"
-            + " dwell_s DOUBLE, event_id STRING>",
-      bridgedTo = RowData.class) RowData eval(
-      @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
-    return parse(payload);
-  }
-
-  @Override
-  int arity() {
-    return 6;
+  public ParseZoneVisits() {
+    super(6);
   }
 
   @Override
@@ -36,42 +32,32 @@ public final class ParseZoneVisits extends EventParse {
     return new Visit();
   }
 
-  private static final class Visit extends Event {
-    boolean hasTrackId;
-    Long trackId;
+  private static final class Visit extends GeometryEvent {
     String zoneId;
     String enteredAt;
     String exitedAt;
     double dwell = Double.NaN;
     String endReason;
-    String geometryVersion;
-    String schema;
+
+    Visit() {
+      super("zone_visits/v1");
+    }
 
     @Override
-    void field(String key, JsonParser p) throws IOException {
+    void ownField(String key, JsonParser p) throws IOException {
       switch (key) {
-        case "track_id":
-          hasTrackId = true;
-          trackId = Json.integer(p);
-          break;
         case "zone_id": zoneId = Json.string(p); break;
         case "entered_at": enteredAt = Json.string(p); break;
         case "exited_at": exitedAt = Json.string(p); break;
         case "dwell_s": dwell = Json.nonNegative(p); break;
         case "end_reason": endReason = Json.string(p); break;
-        case "geometry_version": geometryVersion = Json.string(p); break;
-        case "schema": schema = Json.string(p); break;
         default: unknown(key, p);
       }
     }
 
     @Override
     RowData row() throws Json.Invalid {
-      checkNoUnknownKey();
-      checkContractIds();
-      if (!hasTrackId || trackId == null) {
-        throw new Json.Invalid("track_id: missing or not an int");
-      }
+      checkHead();
       checkId("zone_id", zoneId);
       long entered = Timestamps.parse(enteredAt);
       if (entered == Timestamps.INVALID) {
@@ -93,9 +79,8 @@ public final class ParseZoneVisits extends EventParse {
       if (!isEndReason(endReason)) {
         throw new Json.Invalid("end_reason: missing or not left/lost/stream_end/shutdown");
       }
-      checkId("geometry_version", geometryVersion);
-      checkSchema(schema, "zone_visits/v1");
-      StringData id = requiredEventId();
+      checkGeometryVersion();
+      StringData id = checkTail();
       return GenericRowData.of(null, StringData.fromString(siteId),
           StringData.fromString(cameraId), StringData.fromString(zoneId), dwell, id);
     }
