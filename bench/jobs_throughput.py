@@ -6,8 +6,9 @@
 Runs on its own stack (`state/bench-stack`, Kafka 24092, Flink 24081, ...), so it never touches
 a developer's default stack or the test stack. It prints figures and ratios; see bench/README.md.
 
-1. Produces N synthetic person events (and the gender events of the same simulation) into fresh
-   topics.
+1. Produces N synthetic person events (their detections with zones; and the gender events of
+   the same simulation), and line crossings and zone visits (bench/geometry_events.py), into
+   fresh topics: those the chosen jobs read.
 2. Throughput: each job as a bounded backfill run, Kafka to Kafka, between two ceilings run the
    same way: a pass-through job (same source table, raw records copied to an exactly-once Kafka
    sink) and the same with a blackhole sink. Rate = source records between the moments the
@@ -39,6 +40,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from tqdm import tqdm
 
+from bench import geometry_events
 from bench.jobs_file_mode import file_mode
 from bench.machine import machine
 from contracts.timefmt import format_ts
@@ -142,21 +144,33 @@ def source_vertices(job: dict) -> set[str]:
 
 # --- Kafka -----------------------------------------------------------------------------------
 
-STREAM_OF = {"person_detections": "people", "gender_classifications": "gender"}
+# The bench's inputs: each a topic of one stream (person2: the person stream on 2 partitions).
+INPUT_OF = {
+    "person_detections": "person",
+    "gender_classifications": "gender",
+    "line_crossings": "crossings",
+    "zone_visits": "visits",
+}
+STREAM_JOB_OF = {"person": "people", "person2": "people", "gender": "gender"}
+STREAM_JOB_OF |= {"crossings": "footfall", "visits": "dwell"}
 
 
 KEEP_REPEATS = " keep-repeats"  # a job's label with --keep-repeats: no deduplication
+NO_ZONES = " without zone_occupancy"  # people's label with the other outputs only
 
 
 def job_of(name: str) -> StreamJob:
     """A stream job (people, gender: every output on one read) or one output alone."""
+    if name.endswith(NO_ZONES):
+        people = STREAM_JOBS["people"]
+        return people.select([r.name for r in people.results if r.name != "zone_occupancy"])
     name = name.removesuffix(KEEP_REPEATS)
     return STREAM_JOBS.get(name) or JOBS[name]
 
 
 @dataclass
 class Inputs:
-    topics: dict[str, str]  # input key (person, gender, person2) -> topic
+    topics: dict[str, str]  # input key (person, gender, person2, crossings, visits) -> topic
     counts: dict[str, int]  # input key -> records in its topic
     produce_rate: float
 
@@ -198,16 +212,30 @@ def simulated(events: int) -> Streams:
 
 
 def produce_inputs(
-    cfg: StackConfig, topics: Topics, streams: Streams, with_scaling: bool
+    cfg: StackConfig,
+    topics: Topics,
+    streams: Streams,
+    needed: set[str],
+    geometry_n: int,
 ) -> Inputs:
-    """The person stream into a 1-partition topic, and a 2-partition one (keyed by camera) for
-    the scaling runs; the gender stream into a 1-partition topic."""
-    plan = {
-        "person": (topics.new("person_detections"), streams.person.lines),
-        "gender": (topics.new("gender_classifications"), streams.gender.lines),
+    """The inputs the runs read (`needed`), each into a topic of its own: the person stream,
+    its detections with zones, on 1 partition (person) and on 2 keyed by camera (person2, for
+    the scaling runs); the gender stream; `geometry_n` line crossings and zone visits."""
+    person = (
+        geometry_events.with_zones(streams.person.lines) if needed & {"person", "person2"} else []
+    )
+    sources = {
+        "person": ("person_detections", 1, lambda: person),
+        "gender": ("gender_classifications", 1, lambda: streams.gender.lines),
+        "person2": ("person_detections.p2", 2, lambda: person),
+        "crossings": ("line_crossings", 1, lambda: geometry_events.crossings(geometry_n)),
+        "visits": ("zone_visits", 1, lambda: geometry_events.visits(geometry_n)),
     }
-    if with_scaling:
-        plan["person2"] = (topics.new("person_detections.p2", partitions=2), streams.person.lines)
+    plan = {
+        key: (topics.new(hint, partitions=partitions), lines())
+        for key, (hint, partitions, lines) in sources.items()
+        if key in needed
+    }
     total = sum(len(lines) for _, lines in plan.values())
     producer = KafkaProducer(
         bootstrap_servers=cfg.kafka_bootstrap, acks=1, linger_ms=20, batch_size=1 << 20
@@ -235,7 +263,7 @@ def produce_inputs(
 class Run:
     label: str  # what the summary calls it
     script: str
-    input: str  # person | gender | person2
+    input: str  # person | gender | person2 | crossings | visits
     extra: list[str] = field(default_factory=list)
     outputs: tuple[str, ...] = ("out",)  # the job's outputs: one topic each
 
@@ -248,22 +276,28 @@ PASSTHROUGH = "bench/passthrough_job.py"
 
 
 def passthrough(source: str, sink: str = "kafka", parallelism: int = 1) -> Run:
-    stream = "gender" if source == "gender" else "people"
     label = f"{sink if sink == 'blackhole' else 'pass-through'} {source}"
-    extra = ["--sink", sink, "--stream", stream, "--parallelism", str(parallelism)]
+    extra = ["--sink", sink, "--stream", STREAM_JOB_OF[source], "--parallelism", str(parallelism)]
     return Run(
         f"{label} p{parallelism}" if source == "person2" else label, PASSTHROUGH, source, extra
     )
 
 
 def job_run(
-    name: str, source: str | None = None, parallelism: int = 1, keep_repeats: bool = False
+    name: str,
+    source: str | None = None,
+    parallelism: int = 1,
+    keep_repeats: bool = False,
+    no_zones: bool = False,
 ) -> Run:
-    job = job_of(name)
-    source = source or ("person" if job.stream == "person_detections" else "gender")
+    """`name` on its stream's input (or `source`); `no_zones`: people without zone_occupancy."""
+    label = name + NO_ZONES if no_zones else name
+    job = job_of(label)
+    source = source or INPUT_OF[job.stream]
     outputs = tuple(r.name for r in job.results) if len(job.results) > 1 else ("out",)
-    label = f"{name} p{parallelism}" if source == "person2" else name
+    label = f"{label} p{parallelism}" if source == "person2" else label
     extra = ["--parallelism", str(parallelism)] + (["--keep-repeats"] if keep_repeats else [])
+    extra += ["--outputs", ",".join(outputs)] if no_zones else []
     label += KEEP_REPEATS if keep_repeats else ""
     return Run(label, f"jobs/{name}.py", source, extra, outputs)
 
@@ -344,18 +378,28 @@ def backfill_args(cfg: StackConfig, topics: Topics, inputs: Inputs, run: Run, n:
 
 
 def run_plan(
-    jobs: list[str], with_scaling: bool, rounds: int, dedup_cost: bool = False
+    jobs: list[str],
+    with_scaling: bool,
+    rounds: int,
+    dedup_cost: bool = False,
+    zone_cost: bool = False,
 ) -> list[Run]:
     """A warm-up run (a fresh cluster's first job is slow: class loading, JIT), then `rounds`
     rounds of the ceilings and the jobs, every other round in mirrored order, so that drift
-    hits both sides; then the scaling runs on the 2-partition topic, the same way.
-    `dedup_cost`: each job also runs with --keep-repeats, beside it in each round."""
-    warm_up = replace(passthrough("person"), label="warm-up")
-    ceilings = [passthrough("person"), passthrough("person", "blackhole"), passthrough("gender")]
-    if dedup_cost:
-        jobs_runs = [r for j in jobs for r in (job_run(j), job_run(j, keep_repeats=True))]
-    else:
-        jobs_runs = list(map(job_run, jobs))
+    hits both sides; then the scaling runs on the 2-partition topic, the same way. The
+    ceilings: the pass-through of each input the jobs read, and the person source alone.
+    `dedup_cost`: each job also runs with --keep-repeats, beside it in each round; `zone_cost`:
+    people also runs without zone_occupancy."""
+    jobs_runs = []
+    for j in jobs:
+        jobs_runs.append(job_run(j))
+        jobs_runs += [job_run(j, keep_repeats=True)] if dedup_cost else []
+        jobs_runs += [job_run(j, no_zones=True)] if zone_cost and j == "people" else []
+    inputs = [i for i in INPUT_OF.values() if any(r.input == i for r in jobs_runs)]
+    ceilings = [passthrough(i) for i in inputs]
+    if "person" in inputs:
+        ceilings.insert(1, passthrough("person", "blackhole"))
+    warm_up = replace(ceilings[0], label="warm-up")
     scaling = [passthrough("person2", parallelism=1), job_run("people", "person2", 1)]
     scaling += [job_run("people", "person2", 2), passthrough("person2", parallelism=2)]
     blocks = [[*ceilings, *jobs_runs]] + ([scaling] if with_scaling else [])
@@ -367,15 +411,8 @@ def run_plan(
 
 
 def throughput(
-    cfg: StackConfig,
-    topics: Topics,
-    inputs: Inputs,
-    jobs: list[str],
-    with_scaling: bool,
-    rounds: int,
-    dedup_cost: bool = False,
+    cfg: StackConfig, topics: Topics, inputs: Inputs, plan: list[Run]
 ) -> list[RunResult]:
-    plan = run_plan(jobs, with_scaling, rounds, dedup_cost)
     results = []
     for n, run in enumerate(plan, 1):
         total = inputs.counts[run.input]
@@ -619,6 +656,9 @@ def job_line(label: str, results: list[RunResult], through: float | None) -> str
     kept, _ = ceiling(results, label + KEEP_REPEATS)
     if kept:  # the same job without deduplication ran beside it
         line += f"; {ratio(rate, kept)} of itself with --keep-repeats"
+    zoneless, _ = ceiling(results, label + NO_ZONES)
+    if zoneless:  # people without zone_occupancy ran beside it
+        line += f"; {ratio(rate, zoneless)} of itself{NO_ZONES}"
     return line
 
 
@@ -628,8 +668,8 @@ def summary(
     labels = [r.label for r in results if r.label.startswith(("pass-through", "blackhole"))]
     ceilings = {label: ceiling(results, label) for label in dict.fromkeys(labels)}  # fmt: skip
     stream_ceiling = {
-        "person_detections": ceilings.get("pass-through person", (None, ""))[0],
-        "gender_classifications": ceilings.get("pass-through gender", (None, ""))[0],
+        stream: ceilings.get(f"pass-through {source}", (None, ""))[0]
+        for stream, source in INPUT_OF.items()
     }
     skip = ("pass-through", "blackhole", "warm-up")
     jobs = [r for r in results if not r.label.startswith(skip)]
@@ -692,7 +732,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         choices=names,
         default=names,
         metavar="JOB",
-        help="stream jobs (people, gender) and single outputs (default: all)",
+        help="stream jobs (people, gender, footfall, dwell) and single outputs (default: all)",
     )
     p.add_argument(
         "--file-events",
@@ -706,6 +746,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--dedup-cost",
         action="store_true",
         help="also run each job with --keep-repeats (no deduplication), beside it in each round",
+    )
+    p.add_argument(
+        "--zone-cost",
+        action="store_true",
+        help="also run people without zone_occupancy, beside it in each round",
+    )
+    p.add_argument(
+        "--geometry-events",
+        type=int,
+        default=500_000,
+        help="line crossings and zone visits each, for footfall and dwell (default 500000)",
     )
     p.add_argument("--skip-latency", action="store_true", help="skip the live latency run")
     p.add_argument("--latency-seconds", type=float, default=150.0, help="live run length")
@@ -722,10 +773,13 @@ def main(argv: list[str] | None = None) -> int:
     topics = Topics(cfg)
     try:
         cancel_leftovers(cfg)
-        inputs = produce_inputs(cfg, topics, simulated(args.events), not args.skip_scaling)
-        print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
         scaling = not args.skip_scaling
-        results = throughput(cfg, topics, inputs, args.jobs, scaling, args.rounds, args.dedup_cost)
+        plan = run_plan(args.jobs, scaling, args.rounds, args.dedup_cost, args.zone_cost)
+        needed = {run.input for run in plan}
+        streams = simulated(args.events)
+        inputs = produce_inputs(cfg, topics, streams, needed, args.geometry_events)
+        print(f"produced at {inputs.produce_rate:,.0f} ev/s", flush=True)
+        results = throughput(cfg, topics, inputs, plan)
         files = file_mode(simulated(args.file_events)) if args.file_events else None
         live = None if args.skip_latency else latency(cfg, topics, args.latency_seconds)
         print(summary(inputs, results, files, live), flush=True)

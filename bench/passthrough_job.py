@@ -3,13 +3,14 @@
 Same source table (`jobs.runtime.source_sql`: the raw table of the stream, its event time and
 watermark), same flags and table environment (`jobs.config.parse_args`,
 `jobs.runtime.table_env`) as the real jobs, but no parsing, no windows, no side outputs:
-`INSERT INTO passthrough_out SELECT payload FROM <stream>_raw`. With `--sink kafka` (default)
+`INSERT INTO passthrough_out SELECT payload FROM <stream>_raw`, for the stream of `--stream`
+(a stream job: people, gender, footfall, dwell). With `--sink kafka` (default)
 the sink is an exactly-once Kafka topic (one raw STRING value, like the jobs' transactional
 sinks); with `--sink blackhole` records are dropped, which measures the source alone; in file
 mode (`--input-file`) the sink is a file of raw lines in `--output-file`'s folder.
 
     flink run -d -m HOST:PORT -py bench/passthrough_job.py --backfill --bootstrap ... \\
-        --input-topic IN --output-topic OUT [--sink kafka|blackhole] [--stream gender]
+        --input-topic IN --output-topic OUT [--sink kafka|blackhole] [--stream STREAM_JOB]
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 
 from jobs.config import JobConfig, parse_args
-from jobs.runtime import StreamJob, source_sql, table_env
+from jobs.runtime import source_sql, table_env
 from jobs.specs import STREAM_JOBS
 from jobs.tables import kafka_options
 
@@ -50,8 +52,8 @@ def main(argv: list[str]) -> int:
     pre.add_argument("--sink", choices=SINKS, default="kafka")
     pre.add_argument("--stream", choices=sorted(STREAM_JOBS), default="people")
     ours, rest = pre.parse_known_args(argv)
-    base = STREAM_JOBS[ours.stream]
-    job = StreamJob(f"passthrough_{ours.stream}_{ours.sink}", base.stream, base.input_topic, ())
+    base = STREAM_JOBS[ours.stream]  # its raw table, event time included (dwell: exited_at)
+    job = replace(base, name=f"passthrough_{ours.stream}_{ours.sink}", results=())
     cfg = parse_args(f"bench.passthrough_job --sink {ours.sink}", rest)
     if cfg.backfill and not cfg.kafka.group_id:
         group = f"ivica-{job.name}-backfill-{int(time.time())}"
