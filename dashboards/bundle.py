@@ -202,12 +202,20 @@ def _remap_ids(dashboard: dict[str, Any], id_map: dict[int, int]) -> None:
     gcc = meta.get("global_chart_configuration") or {}
     if "chartsInScope" in gcc:
         gcc["chartsInScope"] = ml(gcc["chartsInScope"])
+    charts = sorted(_chart_ids(dashboard.get("position", {})).values())
     for f in meta.get("native_filter_configuration") or []:
-        if "chartsInScope" in f:
-            f["chartsInScope"] = ml(f["chartsInScope"])
         scope = f.get("scope") or {}
         if "excluded" in scope:
             scope["excluded"] = ml(scope["excluded"])
+        if "chartsInScope" not in f:
+            continue
+        if scope.get("rootPath") == ["ROOT_ID"]:
+            # Superset's import remaps a filter's `excluded` but leaves `chartsInScope` as the
+            # bundle had it (its web app recomputes that from the scope): with several
+            # dashboards those ids name other charts. Write it from the scope instead.
+            f["chartsInScope"] = [c for c in charts if c not in scope.get("excluded", [])]
+        else:
+            f["chartsInScope"] = ml(f["chartsInScope"])
 
 
 # Written by the UI as it renders (label colours), not by an analyst's edit.

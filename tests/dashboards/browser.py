@@ -1,4 +1,4 @@
-"""The dashboard in headless Chromium (Debian's), logged in as an admin: a full-page screenshot
+"""A dashboard in headless Chromium (Debian's), logged in as an admin: a full-page screenshot
 and what the charts show, for the dashboard test and the demo's end-to-end test."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 DASHBOARD_SLUG = "ivica-live-demographics"
+FOOTFALL_SLUG = "ivica-footfall-and-dwell"
 HOLDER = ".dashboard-component-chart-holder"
 
 
@@ -36,22 +37,42 @@ class Rendered:
     table_rows: int
 
 
-def render_dashboard(base: str, user: str, password: str, screenshot: Path) -> Rendered:
-    """Log in, open the dashboard, wait until every chart is drawn, take the screenshot."""
+def slugs() -> list[str]:
+    """The slugs of the bundle's dashboards."""
+    bundle = load_dir(settings.BUNDLE_DIR)
+    return [doc["slug"] for path, doc in bundle.items() if path.startswith("dashboards/")]
+
+
+def chart_names(slug: str) -> list[str]:
+    """The charts placed in the bundle's dashboard `slug`."""
+    bundle = load_dir(settings.BUNDLE_DIR)
+    doc = next(d for p, d in bundle.items() if p.startswith("dashboards/") and d["slug"] == slug)
+    return [
+        node["meta"]["sliceName"]
+        for node in doc["position"].values()
+        if isinstance(node, dict) and node.get("type") == "CHART"
+    ]
+
+
+def render_dashboard(
+    base: str, user: str, password: str, screenshot: Path, slug: str = DASHBOARD_SLUG
+) -> Rendered:
+    """Log in, open the dashboard `slug`, wait until every chart is drawn, take the
+    screenshot."""
     if not CHROMIUM.is_file():
         pytest.fail("Debian's chromium is missing: apt-get install -y chromium")
     from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
     from playwright.sync_api import sync_playwright
 
     screenshot.parent.mkdir(parents=True, exist_ok=True)
-    n_charts = len([p for p in load_dir(settings.BUNDLE_DIR) if p.startswith("charts/")])
+    n_charts = len(chart_names(slug))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1600, "height": 1200})
             trouble = Trouble.watch(page)
             try:
-                _open_dashboard(page, base, user, password, n_charts)
+                _open_dashboard(page, base, slug, user, password, n_charts)
             except PlaywrightTimeoutError as exc:
                 failed = screenshot.with_name(f"{screenshot.stem}.failed.png")
                 page.screenshot(path=str(failed), full_page=True)
@@ -85,9 +106,9 @@ def render_dashboard(base: str, user: str, password: str, screenshot: Path) -> R
             browser.close()
 
 
-def _open_dashboard(page, base: str, user: str, password: str, n_charts: int) -> None:
-    """Log in, open the dashboard and wait until each of its `n_charts` charts is drawn; print
-    how long each step took."""
+def _open_dashboard(page, base: str, slug: str, user: str, password: str, n_charts: int) -> None:
+    """Log in, open the dashboard `slug` and wait until each of its `n_charts` charts is drawn;
+    print how long each step took."""
     t0 = time.monotonic()
     page.goto(f"{base}/login/")
     page.fill("#username", user)
@@ -95,7 +116,7 @@ def _open_dashboard(page, base: str, user: str, password: str, n_charts: int) ->
     page.click("[data-test=login-button]")
     page.wait_for_url(lambda u: "/login" not in u, timeout=30_000)
     t1 = time.monotonic()
-    page.goto(f"{base}/superset/dashboard/{DASHBOARD_SLUG}/")
+    page.goto(f"{base}/superset/dashboard/{slug}/")
     page.locator(HOLDER).first.wait_for(timeout=60_000)
     t2 = time.monotonic()
     page.wait_for_function(

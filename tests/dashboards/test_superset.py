@@ -29,7 +29,7 @@ import dashboards
 from dashboards import settings
 from dashboards.bundle import load_dir
 from infra.config import REPO_ROOT, StackConfig
-from tests.dashboards.browser import DASHBOARD_SLUG, render_dashboard
+from tests.dashboards.browser import FOOTFALL_SLUG, chart_names, render_dashboard, slugs
 
 PORT = 18088
 STATE = REPO_ROOT / "state" / "test-superset"
@@ -75,10 +75,26 @@ class Api:
         return body
 
     def charts(self) -> list[dict[str, Any]]:
-        return self.get(f"/api/v1/dashboard/{DASHBOARD_SLUG}/charts")["result"]
+        """The charts of every dashboard of the bundle."""
+        return [c for s in slugs() for c in self.get(f"/api/v1/dashboard/{s}/charts")["result"]]
 
     def chart_id(self, name: str) -> int:
         return next(c["id"] for c in self.charts() if c["slice_name"] == name)
+
+    def chart_rows(self, name: str, camera_ids: list[str]) -> list[dict[str, Any]]:
+        """The chart's own saved query, narrowed to some cameras as the camera filter does."""
+        chart = self.get(f"/api/v1/chart/{self.chart_id(name)}")["result"]
+        qc = json.loads(chart["query_context"])
+        qc["datasource"] = {
+            "id": json.loads(chart["params"])["datasource"].split("__")[0],
+            "type": "table",
+        }
+        query = qc["queries"][0]
+        query["filters"].append({"col": "camera_id", "op": "IN", "val": camera_ids})
+        query["post_processing"] = []  # the raw rows
+        status, body = self.call("POST", "/api/v1/chart/data", qc)
+        assert status == 200, body
+        return body["result"][0]["data"]
 
 
 @dataclass(frozen=True)
@@ -224,6 +240,84 @@ def seeded(database) -> Iterator[Seeded]:
         conn.execute("DELETE FROM ivica.dead_letters WHERE __connect_topic = %s", (f"{topic}.dlq",))
 
 
+@dataclass(frozen=True)
+class SeededGeometry:
+    cameras: list[str]
+    # (camera, line, hour) -> the view's row as the test computes it: sums, and the gender
+    # split shown only from K
+    footfall_hours: dict[tuple[str, str, datetime], dict[str, float | None]]
+    # (camera, zone) -> (visits, mean dwell of a visit, longest dwell)
+    dwell: dict[tuple[str, str], tuple[int, float, float]]
+
+
+@pytest.fixture(scope="module")
+def seeded_geometry(database, seeded: Seeded) -> Iterator[SeededGeometry]:
+    """Footfall, dwell and zone occupancy of two of the live cameras, the last 40 minutes: the
+    door's gender counts reach K within an hour, the stairs' never do."""
+    cams = seeded.cameras[:2]
+    site = {c: f"{c.rsplit('-cam-', 1)[0]}-site-{'ab'[i]}" for i, c in enumerate(cams)}
+    now = _minute(datetime.now(UTC))
+    footfall, dwell, occupancy = [], [], []
+    hours: dict[tuple[str, str, datetime], dict[str, float | None]] = {}
+    visits: dict[tuple[str, str], list[tuple[int, float, float]]] = {}
+    for ci, cam in enumerate(cams):
+        for m in range(40, 0, -1):
+            start = now - timedelta(minutes=m)
+            end = start + timedelta(minutes=1)
+            for line in ("door", "stairs"):
+                busy = line == "door"
+                row = {
+                    "people_in": 3 + (m + ci) % 4,
+                    "people_out": 2 + m % 3,
+                    "in_male": (1 + m % 2) if busy else int(m == 7),
+                    "in_female": (2 + ci) if busy else 0,
+                    "out_male": 1 if busy else 0,
+                    "out_female": int(m % 5 == 0) if busy else int(m == 9),
+                }
+                footfall.append((site[cam], cam, line, start, end, *row.values()))
+                hour = hours.setdefault((cam, line, start.replace(minute=0)), dict.fromkeys(row, 0))
+                for k, v in row.items():
+                    hour[k] += v
+            for zone in ("till", "entrance"):
+                occupancy.append((site[cam], cam, zone, start, end, 0.25 * (m % 6), 1 + m % 3))
+                if m % 3:
+                    n, avg = 1 + m % 4, 5.0 + m + 10 * ci
+                    dwell.append(
+                        (site[cam], cam, zone, start, end, n, avg, avg + 20, avg - 1, avg + 9)
+                    )
+                    visits.setdefault((cam, zone), []).append((n, avg, avg + 20))
+    for row in hours.values():
+        for k in ("in_male", "in_female", "out_male", "out_female"):
+            row[k] = row[k] if row[k] >= K else None
+    expected_dwell = {
+        key: (sum(n for n, _, _ in vs), sum(n * a for n, a, _ in vs) / sum(n for n, _, _ in vs),
+              max(longest for _, _, longest in vs))
+        for key, vs in visits.items()
+    }  # fmt: skip
+    with psycopg.connect(database.dsn) as conn, conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO ivica.footfall (site_id, camera_id, line_id, window_start, window_end, "
+            "people_in, people_out, in_male, in_female, out_male, out_female) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            footfall,
+        )
+        cur.executemany(
+            "INSERT INTO ivica.dwell (site_id, camera_id, zone_id, window_start, window_end, "
+            "visits, dwell_avg_s, dwell_max_s, dwell_p50_s, dwell_p90_s) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)",
+            dwell,
+        )
+        cur.executemany(
+            "INSERT INTO ivica.zone_occupancy (site_id, camera_id, zone_id, window_start, "
+            "window_end, avg_people, max_people) VALUES (%s,%s,%s,%s,%s,%s,%s)",
+            occupancy,
+        )
+    yield SeededGeometry(cams, hours, expected_dwell)
+    with psycopg.connect(database.dsn) as conn:
+        for table in ("footfall", "dwell", "zone_occupancy"):
+            conn.execute(f"DELETE FROM ivica.{table} WHERE camera_id = ANY(%s)", (cams,))
+
+
 @pytest.fixture(scope="module")
 def superset_env(database) -> Iterator[dict[str, str]]:
     env = {
@@ -243,7 +337,7 @@ def superset_env(database) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def superset(stack: StackConfig, superset_env, seeded) -> Iterator[StackConfig]:
+def superset(stack: StackConfig, superset_env, seeded, seeded_geometry) -> Iterator[StackConfig]:
     """Superset bootstrapped from scratch (bundle imported) and serving on PORT."""
     cfg = stack.model_copy(update={"state_dir": STATE})
     dashboards.stop(cfg, echo=lambda _: None)
@@ -291,19 +385,9 @@ def test_silent_camera_is_visible(api: Api, seeded: Seeded) -> None:
 @pytest.mark.integration
 def test_gender_counts_below_k_are_suppressed(api: Api, seeded: Seeded) -> None:
     """The gender chart's own query, narrowed to one camera as the camera filter does."""
-    chart = api.get(f"/api/v1/chart/{api.chart_id('Men and women')}")["result"]
-    qc = json.loads(chart["query_context"])
-    qc["datasource"] = {
-        "id": json.loads(chart["params"])["datasource"].split("__")[0],
-        "type": "table",
-    }
-    query = qc["queries"][0]
-    query["filters"].append({"col": "camera_id", "op": "IN", "val": [seeded.k_camera]})
-    query["post_processing"] = []  # the raw rows, one per minute
-    status, body = api.call("POST", "/api/v1/chart/data", qc)
-    assert status == 200, body
     rows = {
-        datetime.fromtimestamp(r["window_start"] / 1000, UTC): r for r in body["result"][0]["data"]
+        datetime.fromtimestamp(r["window_start"] / 1000, UTC): r
+        for r in api.chart_rows("Men and women", [seeded.k_camera])
     }
     assert len(rows) == 40
     for start, row in rows.items():
@@ -328,6 +412,57 @@ def test_dashboard_renders_in_chromium(superset: StackConfig, superset_env, seed
     # Every time series drew something, every table has rows.
     assert shown.canvases >= 6
     assert shown.table_rows >= 4
+
+
+@pytest.mark.integration
+def test_footfall_per_line_and_hour_hides_gender_counts_below_k(
+    api: Api, seeded_geometry: SeededGeometry
+) -> None:
+    """The table's rows equal the hourly sums computed here; a gender count of an hour below K
+    is NULL (the stairs' always, summed over the hour first), the others shown."""
+    rows = api.chart_rows("Footfall per line", seeded_geometry.cameras)
+    got = {
+        (r["camera_id"], r["line_id"], datetime.fromtimestamp(r["hour"] / 1000, UTC)): {
+            k: r[k] for k in ("people_in", "people_out", "in_male", "in_female", "out_male",
+                              "out_female")
+        }
+        for r in rows
+    }  # fmt: skip
+    assert got == seeded_geometry.footfall_hours
+    shown = [v for v in got.values() if v["in_male"] is not None]
+    assert shown and all(v["in_male"] >= K for v in shown)
+    assert all(v["in_male"] is None and v["out_male"] is None
+               for (_, line, _), v in got.items() if line == "stairs")  # fmt: skip
+
+
+@pytest.mark.integration
+def test_visits_and_dwell_per_zone(api: Api, seeded_geometry: SeededGeometry) -> None:
+    """Visits summed, the mean dwell weighted by visits (not a mean of minute means), the
+    longest."""
+    rows = api.chart_rows("Visits and dwell per zone", seeded_geometry.cameras)
+    got = {(r["camera_id"], r["zone_id"]): r for r in rows}
+    assert set(got) == set(seeded_geometry.dwell)
+    for key, (visits, mean, longest) in seeded_geometry.dwell.items():
+        assert got[key]["Visits"] == visits
+        assert got[key]["dwell_mean_s"] == pytest.approx(mean, abs=1e-9)
+        assert got[key]["Longest dwell (s)"] == longest
+
+
+@pytest.mark.integration
+def test_footfall_dashboard_renders_in_chromium(
+    superset: StackConfig, superset_env, seeded_geometry
+) -> None:
+    shown = render_dashboard(
+        f"http://{superset.host}:{PORT}",
+        "admin",
+        superset_env[settings.ADMIN_PASSWORD_ENV],
+        ARTIFACTS / "footfall_and_dwell.png",
+        slug=FOOTFALL_SLUG,
+    )
+    assert shown.charts == shown.expected_charts == len(chart_names(FOOTFALL_SLUG))
+    assert shown.errors == [] and shown.error_texts == []
+    assert shown.canvases >= 3  # ins and outs, occupancy, dwell
+    assert shown.table_rows >= 4  # footfall per line, visits and dwell per zone
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
