@@ -21,14 +21,48 @@ class Camera:
     site_id: str
     camera_id: str
     clip: str
+    geometry: dict  # its lines and zones (docs/zones.md), fitted to the clip
 
+
+GEOMETRY_VERSION = "demo-2026-12-05"
+# The walking clip: the woman crosses the middle of the hall leftwards (its left half is
+# "out"), both walkers stand on the floor the whole clip.
+WALKING = {
+    "version": GEOMETRY_VERSION,
+    "lines": [{"id": "hall", "points": [[0.5, 0.2], [0.5, 1.0]], "in_side": "left",
+               "anchor": "center"}],
+    "zones": [{"id": "floor", "polygon": [[0.1, 0.5], [0.9, 0.5], [0.9, 1.0], [0.1, 1.0]]}],
+}  # fmt: skip
+# The one-by-one clip, as tests/edge_producer/test_geometry_clips.py checks it against the
+# hand-labelled truth: people leave through the exit on the right, walk in across the front,
+# stand at the table.
+ONE_BY_ONE = {
+    "version": GEOMETRY_VERSION,
+    "lines": [
+        {"id": "exit", "points": [[0.75, 1.0], [0.75, 0.6]], "in_side": "left"},
+        {"id": "front", "points": [[0.3, 0.95], [0.7, 0.95]], "in_side": "left"},
+    ],
+    "zones": [{"id": "table", "polygon": [[0.5, 0.8], [0.7, 0.8], [0.7, 0.97], [0.5, 0.97]]}],
+}
+# The store aisle: a shopper walks in from the bottom right, left across the line; two others
+# stand at the shelves.
+STORE_AISLE = {
+    "version": GEOMETRY_VERSION,
+    "lines": [{"id": "aisle-entry", "points": [[0.86, 1.0], [0.86, 0.4]], "in_side": "left",
+               "anchor": "center"}],
+    "zones": [{"id": "shelves",
+               "polygon": [[0.5, 0.55], [0.95, 0.55], [0.95, 1.0], [0.5, 1.0]]}],
+}  # fmt: skip
 
 CAMERAS = (
-    Camera("demo-lobby", "demo-lobby-door", "intel_face_demographics_walking_480x270.mp4"),
-    Camera("demo-lobby", "demo-lobby-hall", "intel_one_by_one_person_768x432.mp4"),
-    Camera("demo-store", "demo-store-aisle", "intel_store_aisle_detection_480x270.mp4"),
-    Camera("demo-store", "demo-store-entry", "intel_face_demographics_walking_480x270.mp4"),
-)
+    Camera("demo-lobby", "demo-lobby-door", "intel_face_demographics_walking_480x270.mp4",
+           WALKING),
+    Camera("demo-lobby", "demo-lobby-hall", "intel_one_by_one_person_768x432.mp4", ONE_BY_ONE),
+    Camera("demo-store", "demo-store-aisle", "intel_store_aisle_detection_480x270.mp4",
+           STORE_AISLE),
+    Camera("demo-store", "demo-store-entry", "intel_face_demographics_walking_480x270.mp4",
+           WALKING),
+)  # fmt: skip
 FPS = 3.0  # frames processed per second of video, per camera: four fit on two cores
 
 
@@ -49,6 +83,7 @@ def edge_config(cfg: StackConfig, cam: Camera) -> dict:
         "senders": [{"kind": "kafka", "bootstrap": cfg.kafka_bootstrap}],
         "spool": {"dir": str(home / "spool")},
         "health": {"log_interval_s": 60},
+        "geometry": cam.geometry,
     }  # fmt: skip
 
 

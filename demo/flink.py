@@ -10,7 +10,7 @@ from infra.services.base import http_json
 from infra.services.flink import flink_cli
 
 # One job per stream: each reads its topic once for all of the stream's outputs (docs/jobs.md).
-JOBS = ("people", "gender")
+JOBS = ("people", "gender", "footfall", "dwell")
 
 
 def submit(cfg: StackConfig, job: str, echo=print) -> None:

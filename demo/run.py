@@ -22,6 +22,7 @@ from infra.proc import StackError
 from infra.services.postgres import Postgres
 
 SLUG = "ivica-live-demographics"
+FOOTFALL_SLUG = "ivica-footfall-and-dwell"
 STEPS = 7
 
 
@@ -66,6 +67,7 @@ def up(cfg: StackConfig, port: int = server.DEFAULT_PORT, mlops: bool = True, ec
     echo(
         f"\nDashboard: {dashboard}\n  login {user} / {creds[settings.ADMIN_PASSWORD_ENV]} "
         f"(kept in {secrets.path(cfg)})\n"
+        f"Footfall and dwell: {url}/superset/dashboard/{FOOTFALL_SLUG}/\n"
         f"Flink UI:  {cfg.flink_rest_url}\n"
         f"Cameras:   {', '.join(c.camera_id for c in cameras.CAMERAS)} "
         f"(logs under {cameras.folder(cfg)})\n"
