@@ -31,6 +31,7 @@ from infra.proc import StackError
 from infra.services.postgres import Postgres
 from jobs.replay import landing, store
 from jobs.replay.plan import Range, Refused, check_held, held, iso, outputs, span
+from jobs.runtime import StreamJob
 from jobs.specs import LANDED_JOBS
 
 __all__ = ["Range", "Refused", "backfill", "rebuild_all", "replace_range"]
@@ -109,12 +110,19 @@ def replace_range(
     landing_timeout_s: float = LANDING_TIMEOUT_S,
 ) -> list[TableReport]:
     rng.check(datetime.now(UTC))
-    raw = [job.input_topic for job in LANDED_JOBS.values()]
-    check_held(rng, [held(cfg.kafka_bootstrap, t) for t in raw])
-    results = outputs(LANDED_JOBS)
+    holding = {
+        name: held(cfg.kafka_bootstrap, job.input_topic) for name, job in LANDED_JOBS.items()
+    }
+    # A raw topic that holds no event at all (a site without lines or zones never sends any)
+    # leaves its job out: nothing to rebuild, and its rows are not touched. All empty: refused.
+    jobs = {n: j for n, j in LANDED_JOBS.items() if holding[n].since is not None} or LANDED_JOBS
+    check_held(rng, [holding[n] for n in jobs])
+    results = outputs(jobs)
     targets = store.targets(cfg, results)
     who = (", ".join(rng.cameras) or "every camera") + (f" of {rng.site}" if rng.site else "")
     echo(f"replay {iso(rng.start)} to {iso(rng.end)}, {who}:")
+    for name in LANDED_JOBS.keys() - jobs.keys():
+        echo(f"  {name}: {holding[name].topic} holds no events; its results are left as they are")
     for r in results:
         echo("  " + span(r, rng).describe())
 
@@ -125,7 +133,7 @@ def replace_range(
             store.delete_in(conn, t, rng)
     echo(f"deleted {sum(map(len, before.values()))} rows of the range; replaying ...")
 
-    written = replay_and_land(cfg, targets, rng.job_args(), rng, landing_timeout_s)
+    written = replay_and_land(cfg, jobs, targets, rng.job_args(), rng, landing_timeout_s)
     with psycopg.connect(dsn) as conn:
         after = {t.table: store.rows_in(conn, t, rng) for t in targets}
     reports = []
@@ -170,18 +178,23 @@ def rebuild_all(
         store.truncate(conn, targets)
     echo(f"emptied {', '.join(t.table for t in targets)}; replaying the raw topics whole ...")
     whole = Range(datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
-    replay_and_land(cfg, targets, ["--from", "earliest"], whole, landing_timeout_s)
+    replay_and_land(cfg, LANDED_JOBS, targets, ["--from", "earliest"], whole, landing_timeout_s)
     echo("replayed and landed")
 
 
 def replay_and_land(
-    cfg: StackConfig, targets: list[store.Target], job_args: list[str], rng: Range, timeout_s: float
+    cfg: StackConfig,
+    jobs: dict[str, StreamJob],
+    targets: list[store.Target],
+    job_args: list[str],
+    rng: Range,
+    timeout_s: float,
 ) -> landing.Written:
-    """Run the jobs, then wait until the sinks have landed what they wrote to the result
+    """Run `jobs`, then wait until the sinks have landed what they wrote to the result
     topics; what that was (the keys of `rng`'s windows among it)."""
     result_topics = [t.topic for t in targets]
     starts = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
-    run_jobs(cfg, job_args)
+    run_jobs(cfg, jobs, job_args)
     ends = landing.end_offsets(cfg.kafka_bootstrap, result_topics)
     written = landing.written(cfg.kafka_bootstrap, starts, ends, rng)
     landing.wait_landed(
@@ -190,10 +203,10 @@ def replay_and_land(
     return written
 
 
-def run_jobs(cfg: StackConfig, args: list[str]) -> None:
-    """Each stream job as a backfill on a local Flink, its progress bar on the terminal; side
+def run_jobs(cfg: StackConfig, jobs: dict[str, StreamJob], args: list[str]) -> None:
+    """Each of `jobs` as a backfill on a local Flink, its progress bar on the terminal; side
     outputs to `<topic>.replay` (the live run recorded them once already)."""
-    for name, job in LANDED_JOBS.items():
+    for name, job in jobs.items():
         raw = job.input_topic
         cmd = [sys.executable, "-m", f"jobs.{name}", "--backfill", *args,
                "--bootstrap", cfg.kafka_bootstrap,
