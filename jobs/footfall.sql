@@ -9,10 +9,10 @@ SELECT
   line_id,
   DATE_FORMAT(window_start, 'yyyy-MM-dd''T''HH:mm:ss''Z''')         AS window_start,
   DATE_FORMAT(window_end, 'yyyy-MM-dd''T''HH:mm:ss''Z''')           AS window_end,
-  in_male.n + in_female.n + in_other.n                              AS people_in,
-  out_male.n + out_female.n + out_other.n                           AS people_out,
-  in_male.n                                                         AS in_male,
-  in_female.n                                                       AS in_female,
-  out_male.n                                                        AS out_male,
-  out_female.n                                                      AS out_female
+  crossings.people_in                                               AS people_in,
+  crossings.people_out                                              AS people_out,
+  crossings.in_male                                                 AS in_male,
+  crossings.in_female                                               AS in_female,
+  crossings.out_male                                                AS out_male,
+  crossings.out_female                                              AS out_female
 FROM ${job}_parts;

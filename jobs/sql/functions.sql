@@ -35,6 +35,11 @@ CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_VOTE_BALANCE
   AS 'io.ivica.jobs.udf.VoteBalance' LANGUAGE JAVA;
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_MAJORITIES
   AS 'io.ivica.jobs.udf.Majorities' LANGUAGE JAVA;
+-- IVICA_FOOTFALL(event_id, direction, gender): aggregate, ROW<people_in, people_out, in_male,
+-- in_female, out_male, out_female>: the group's crossings, each event_id once, by direction and
+-- gender (one without a gender counts in its direction's total only).
+CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_FOOTFALL
+  AS 'io.ivica.jobs.udf.Footfall' LANGUAGE JAVA;
 -- IVICA_DWELL(event_id, dwell_s): aggregate, ROW<visits, avg_s, max_s, p50_s, p90_s> over the
 -- group's visits, each event_id once; the percentiles exact, linear between the nearest ranks.
 CREATE TEMPORARY SYSTEM FUNCTION IF NOT EXISTS IVICA_DWELL

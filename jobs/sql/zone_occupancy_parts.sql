@@ -6,7 +6,9 @@
 --           a range replay's part of it); zone_people: per zone, a frame's detections in it
 -- Every frame of the camera counts, with or without anyone in a zone (a frame without anyone in
 -- a zone is 0 people there), each event_id once (${event_id}; NULL with --keep-repeats):
--- IVICA_ZONE_PEOPLE keeps one row per camera and window, however many zones there are.
+-- IVICA_ZONE_PEOPLE keeps one row per camera and window, however many zones there are, and each
+-- frame's zones with its id, so that it merges: the planner aggregates in two phases, and a few
+-- rows per camera and window cross the exchange instead of every frame.
 CREATE TEMPORARY VIEW ${job}_parts AS
 SELECT
   camera_id, window_start, window_end, window_time, site_id,

@@ -3,6 +3,7 @@ package io.ivica.jobs.udf;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
@@ -14,9 +15,21 @@ import org.apache.flink.table.functions.ScalarFunction;
  * contract (the same rule as the parse functions, so a record the parser rejects for its time
  * never moves the watermark). Used in the raw tables' computed column, below the watermark.
  * {@link ExitTime} reads another key of the same form.
+ *
+ * <p>The source calls it twice a record: in the watermark generator pushed into it, and for the
+ * row's event_time. The last payload (its bytes) and its time are kept per thread, so the
+ * second call reads no JSON: a result for the same bytes and key, so exact.
  */
 public class CaptureTime extends ScalarFunction {
+  private static final ThreadLocal<Last> LAST = ThreadLocal.withInitial(Last::new);
   private final String key;
+
+  /** The last payload read on this thread, its key and its time. */
+  private static final class Last {
+    byte[] payload = new byte[0];
+    String key;
+    TimestampData time;
+  }
 
   public CaptureTime() {
     this("captured_at");
@@ -33,8 +46,20 @@ public class CaptureTime extends ScalarFunction {
     if (payload == null) {
       return null;
     }
+    byte[] bytes = payload.toBytes();
+    Last last = LAST.get();
+    if (last.key == key && Arrays.equals(last.payload, bytes)) {
+      return last.time;
+    }
+    last.payload = bytes.clone(); // toBytes may hand out the row's own array
+    last.key = key;
+    last.time = read(bytes);
+    return last.time;
+  }
+
+  private TimestampData read(byte[] payload) {
     String text = null;
-    try (JsonParser p = Json.openObject(payload.toBytes())) {
+    try (JsonParser p = Json.openObject(payload)) {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         boolean ours = key.equals(p.currentName());
         p.nextToken();
