@@ -81,25 +81,27 @@ VISIT_BREAKERS: list[Callable[[dict], dict | str]] = [
 
 def _stream(
     seed: int,
-    event: Callable[[random.Random, int, int], tuple[float, dict]],
+    event: Callable[[random.Random, int, int, int], tuple[float, dict]],
     *,
+    minutes: int,
     per_minute: int,
     breakers: list[Callable[[dict], dict | str]],
     malformed_rate: float,
     late_rate: float,
 ) -> Stream:
-    """`per_minute` events a camera and minute, each `event(rng, camera, i)`: (its time in
-    seconds after T0, the event), arranged in arrival order (`_arrange`, 3 s of jitter)."""
+    """`per_minute` events a camera and minute over `minutes`, each `event(rng, camera, i,
+    minutes)`: (its time in seconds after T0, the event), arranged in arrival order
+    (`_arrange`, 3 s of jitter)."""
     rng = random.Random(seed)
-    timed = [event(rng, c, i) for c in range(CAMERAS) for i in range(MINUTES * per_minute)]
+    timed = [event(rng, c, i, minutes) for c in range(CAMERAS) for i in range(minutes * per_minute)]
     timed.sort(key=lambda x: x[0])
     return _arrange(
         rng, timed, breakers, jitter_s=3.0, malformed_rate=malformed_rate, late_rate=late_rate
     )
 
 
-def _crossing(rng: random.Random, c: int, i: int) -> tuple[float, dict]:
-    t = rng.uniform(0, MINUTES * 60)
+def _crossing(rng: random.Random, c: int, i: int, minutes: int) -> tuple[float, dict]:
+    t = rng.uniform(0, minutes * 60)
     event = {
         "site_id": f"site-{c % 2}",
         "camera_id": f"cam-{c}",
@@ -118,17 +120,17 @@ def _crossing(rng: random.Random, c: int, i: int) -> tuple[float, dict]:
     return t, event
 
 
-def crossings(seed: int = 5, *, late_rate: float = 0.02) -> Stream:
-    """line_crossings/v1: three cameras' tracks crossing their lines in and out over five
-    minutes, a third of them without a gender."""
+def crossings(seed: int = 5, *, minutes: int = MINUTES, late_rate: float = 0.02) -> Stream:
+    """line_crossings/v1: three cameras' tracks crossing their lines in and out over
+    `minutes`, a third of them without a gender."""
     return _stream(
-        seed, _crossing, per_minute=30, breakers=CROSSING_BREAKERS, malformed_rate=0.03,
-        late_rate=late_rate,
+        seed, _crossing, minutes=minutes, per_minute=30, breakers=CROSSING_BREAKERS,
+        malformed_rate=0.03, late_rate=late_rate,
     )  # fmt: skip
 
 
-def _visit(rng: random.Random, c: int, i: int) -> tuple[float, dict]:
-    end_ms = rng.randint(0, MINUTES * 60_000)
+def _visit(rng: random.Random, c: int, i: int, minutes: int) -> tuple[float, dict]:
+    end_ms = rng.randint(0, minutes * 60_000)
     span_ms = rng.choice((0, rng.randint(1, 5000), rng.randint(5000, 240_000)))
     exited = T0 + timedelta(milliseconds=end_ms)
     event = {
@@ -147,13 +149,13 @@ def _visit(rng: random.Random, c: int, i: int) -> tuple[float, dict]:
     return end_ms / 1000, event
 
 
-def visits(seed: int = 7, *, late_rate: float = 0.02) -> Stream:
-    """zone_visits/v1: three cameras' visits of 0 to 4 minutes over five minutes, timed by their
+def visits(seed: int = 7, *, minutes: int = MINUTES, late_rate: float = 0.02) -> Stream:
+    """zone_visits/v1: three cameras' visits of 0 to 4 minutes over `minutes`, timed by their
     end (exited_at); dwell_s is the span in seconds, sometimes up to 1 ms off (the contract
     allows 1.5)."""
     return _stream(
-        seed, _visit, per_minute=12, breakers=VISIT_BREAKERS, malformed_rate=0.04,
-        late_rate=late_rate,
+        seed, _visit, minutes=minutes, per_minute=12, breakers=VISIT_BREAKERS,
+        malformed_rate=0.04, late_rate=late_rate,
     )  # fmt: skip
 
 
