@@ -1,7 +1,8 @@
 """The throughput ceiling: a job's raw source, copied unchanged to a sink.
 
 Same source table (`jobs.runtime.source_sql`: the raw table of the stream, its event time and
-watermark), same flags and table environment (`jobs.config.parse_args`,
+watermark; the event time read alone, by IVICA_CAPTURE_TIME or IVICA_EXIT_TIME, where the jobs
+take it from their parse), same flags and table environment (`jobs.config.parse_args`,
 `jobs.runtime.table_env`) as the real jobs, but no parsing, no windows, no side outputs:
 `INSERT INTO passthrough_out SELECT payload FROM <stream>_raw`, for the stream of `--stream`
 (a stream job: people, gender, footfall, dwell). With `--sink kafka` (default)
@@ -59,7 +60,7 @@ def main(argv: list[str]) -> int:
         group = f"ivica-{job.name}-backfill-{int(time.time())}"
         cfg = cfg.model_copy(update={"kafka": cfg.kafka.model_copy(update={"group_id": group})})
     t_env = table_env(job, cfg)
-    for statement in source_sql(job, cfg):
+    for statement in source_sql(job, cfg, time_alone=True):
         t_env.execute_sql(statement)
     output = cfg.topics.output
     assert not isinstance(output, dict), "one --output-topic"

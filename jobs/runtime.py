@@ -63,7 +63,8 @@ class StreamJob:
     stream: str  # person_detections | gender_classifications: jobs/sql/<stream>_parse.sql
     input_topic: str
     results: tuple[ResultSpec, ...]
-    time_function: str = "IVICA_CAPTURE_TIME"  # the event time, from the raw record
+    # the event time alone, without the parse (the bench's pass-through: jobs.tables)
+    time_function: str = "IVICA_CAPTURE_TIME"
 
     def select(self, names: list[str] | None) -> StreamJob:
         """The job restricted to the named outputs (all when None), named after its output
@@ -104,11 +105,14 @@ def sql_params(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> dict[str, 
     return {"job": result.name, **window}
 
 
-def source_sql(job: StreamJob, cfg: JobConfig) -> list[str]:
-    """The functions, then the raw stream's table (its event time calls one of them)."""
+def source_sql(job: StreamJob, cfg: JobConfig, time_alone: bool = False) -> list[str]:
+    """The functions, then the raw stream's table (its parse gives the event time;
+    `time_alone`: the job's time_function reads it, and nothing is parsed unless asked)."""
     statements = render_sql(JOBS_DIR / "sql" / "functions.sql", {})
     topic = input_topic(job, cfg)
-    return [*statements, tables.raw_source_ddl(job.stream, job.time_function, cfg, job.name, topic)]
+    time_function = job.time_function if time_alone else None
+    ddl = tables.raw_source_ddl(job.stream, cfg, job.name, topic, time_function)
+    return [*statements, ddl]
 
 
 def rollup_base(job: StreamJob, result: ResultSpec, cfg: JobConfig) -> ResultSpec | None:

@@ -108,21 +108,24 @@ def watermark(cfg: JobConfig) -> str:
 
 
 def raw_source_ddl(
-    stream: str, time_function: str, cfg: JobConfig, job: str, topic: str | None
+    stream: str, cfg: JobConfig, job: str, topic: str | None, time_function: str | None = None
 ) -> str:
-    """The raw event table: one STRING per record, event time from the record's time
-    (`time_function`: captured_at, or a visit's exited_at), and the record parsed once
-    (`parsed`, a ROW: jobs/sql/functions.sql, which runs first).
+    """The raw event table: one STRING per record, the record parsed once (`parsed`, a ROW:
+    jobs/sql/functions.sql, which runs first) and its event time, taken from the parse (the
+    record's captured_at, or a visit's exited_at), with the watermark.
 
     Records whose time breaks the contract get the epoch as event time: they never
     move the watermark, and the parse view sends them to the DLQ before any window sees them.
-    Computed here, in the source, the parse is shared by every output of the job; a query that
-    does not read `parsed` (the bench's pass-through) does not compute it.
+    Computed here, in the source, the parse is shared by every output of the job.
+    `time_function` (IVICA_CAPTURE_TIME, IVICA_EXIT_TIME) reads the event time alone instead:
+    the bench's pass-through, which never reads `parsed`, so never computes it.
     """
+    parse = f"IVICA_PARSE_{stream.upper()}(payload)"
+    time = f"{time_function}(payload)" if time_function else f"({parse}).event_time"
     return f"""CREATE TABLE {stream}_raw (
   payload STRING,
-  event_time AS COALESCE({time_function}(payload), TIMESTAMP '1970-01-01 00:00:00.000'),
-  parsed AS IVICA_PARSE_{stream.upper()}(payload),
+  event_time AS COALESCE({time}, TIMESTAMP '1970-01-01 00:00:00.000'),
+  parsed AS {parse},
   WATERMARK FOR event_time AS {watermark(cfg)}
 ) {_with(source_options(cfg, job, topic))}"""
 

@@ -34,9 +34,7 @@ def test_security_properties_reach_sources_and_sinks(tmp_path, monkeypatch):
     assert (
         cfg.window_s == 180 and cfg.watermark_delay_s == 10
     )  # flag beats file, file beats default
-    source = tables.raw_source_ddl(
-        "person_detections", "IVICA_CAPTURE_TIME", cfg, "people_counter", "cams.raw"
-    )
+    source = tables.raw_source_ddl("person_detections", cfg, "people_counter", "cams.raw")
     sink = tables.kafka_sink_ddl("x", [("a", "STRING")], cfg, "out")
     for ddl in (source, sink):
         assert "'properties.security.protocol' = 'SASL_SSL'" in ddl
@@ -82,13 +80,11 @@ def test_a_range_replay_reads_to_the_end_and_marks_nothing_late():
                            "2026-11-23T21:00:00Z", "--camera", "c1", "--site", "s1"])  # fmt: skip
     opts = tables.source_options(cfg, "people_counter", "topic")
     assert opts["scan.bounded.mode"] == "latest-offset", "a backlog can sit after the range"
-    ddl = tables.raw_source_ddl("person_detections", "IVICA_CAPTURE_TIME", cfg, "people", "topic")
+    ddl = tables.raw_source_ddl("person_detections", cfg, "people", "topic")
     assert "WATERMARK FOR event_time AS TIMESTAMP '1970-01-01 00:00:00.000'" in ddl
     whole = parse_args("t", ["--backfill"])
     assert whole.backfill is not None and not whole.backfill.ranged
-    assert "event_time - INTERVAL" in tables.raw_source_ddl(
-        "person_detections", "IVICA_CAPTURE_TIME", whole, "p", "t"
-    )
+    assert "event_time - INTERVAL" in tables.raw_source_ddl("person_detections", whole, "p", "t")
     with pytest.raises(pydantic.ValidationError, match="before it starts"):
         parse_args("t", ["--backfill", "--from", "2026-11-23T21:00:00Z", "--to",
                          "2026-11-23T20:00:00Z"])  # fmt: skip

@@ -3,10 +3,12 @@ package io.ivica.jobs.udf;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
@@ -14,14 +16,30 @@ import org.apache.flink.table.functions.ScalarFunction;
  * (site_id, camera_id, event_id) and their checks, the capture time most events have, the
  * unknown keys (ignored by the older streams' parsers, rejected by the newer ones), and the
  * result row (the reason first: NULL and the typed fields for a valid record, the reason alone
- * for an invalid one). A parser names its row type in a class-level {@code @FunctionHint} and
- * gives its size to the constructor and a new {@link Event} to each record; {@link #eval} is the same for all.
+ * for an invalid one) and, last, the event time. A parser names its row type in a class-level
+ * {@code @FunctionHint} and gives its size to the constructor and a new {@link Event} to each
+ * record; {@link #eval} is the same for all.
+ *
+ * <p>The event time ({@code event_time}, the last field) is the record's capture time (a zone
+ * visit's exit time) in the contract's form, for an invalid record too, once its JSON has been
+ * read to the end; else NULL. The raw tables take their watermarked event time from it, so the
+ * source calls the parse twice a record: in the watermark generator pushed into it, and for the
+ * row. The last record (its bytes) and its row are kept per thread, so the second call reads no
+ * JSON: the same bytes give the same row, so it is exact.
  */
 public abstract class EventParse extends ScalarFunction {
+  private static final ThreadLocal<Last> LAST = ThreadLocal.withInitial(Last::new);
 
   private final int arity;
 
-  /** `arity`: fields of the result row, the reason included. */
+  /** The last record parsed on this thread: its parser, its bytes and its row. */
+  private static final class Last {
+    Class<?> parser;
+    byte[] payload = new byte[0];
+    RowData row;
+  }
+
+  /** `arity`: fields of the result row, the reason and the event time included. */
   EventParse(int arity) {
     this.arity = arity;
   }
@@ -31,23 +49,44 @@ public abstract class EventParse extends ScalarFunction {
 
   public final RowData eval(
       @DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData payload) {
+    if (payload == null) {
+      return rejected("invalid JSON: empty", null);
+    }
+    byte[] bytes = payload.toBytes();
+    Last last = LAST.get();
+    if (last.parser == getClass() && Arrays.equals(last.payload, bytes)) {
+      return last.row;
+    }
+    RowData row = parse(bytes);
+    last.parser = getClass();
+    last.payload = bytes.clone(); // toBytes may hand out the row's own array
+    last.row = row;
+    return row;
+  }
+
+  private RowData parse(byte[] payload) {
+    Event event = newEvent();
     try {
-      if (payload == null) {
-        throw new Json.Invalid("invalid JSON: empty");
-      }
-      Event event = newEvent();
-      event.read(payload.toBytes());
-      return event.row();
+      event.read(payload);
     } catch (Json.Invalid e) {
-      return rejected(e.getMessage());
+      return rejected(e.getMessage(), null);
     } catch (IOException e) {
-      return rejected(Json.malformed(e));
+      return rejected(Json.malformed(e), null);
+    }
+    TimestampData time = event.time();
+    try {
+      GenericRowData row = event.row();
+      row.setField(arity - 1, time);
+      return row;
+    } catch (Json.Invalid e) {
+      return rejected(e.getMessage(), time);
     }
   }
 
-  private RowData rejected(String reason) {
+  private RowData rejected(String reason, TimestampData time) {
     GenericRowData row = new GenericRowData(arity);
     row.setField(0, StringData.fromString(reason));
+    row.setField(arity - 1, time);
     return row;
   }
 
@@ -74,8 +113,28 @@ public abstract class EventParse extends ScalarFunction {
     /** Reads a key of this event type; must consume its value ({@link #unknown} if unknown). */
     abstract void field(String key, JsonParser p) throws IOException;
 
-    /** Checks the rules in order, then the typed result row. */
-    abstract RowData row() throws Json.Invalid;
+    /** Checks the rules in order, then the typed result row ({@link #valid}). */
+    abstract GenericRowData row() throws Json.Invalid;
+
+    /** The text of the event's time: captured_at, unless the event type says otherwise. */
+    String timeText() {
+      return capturedAt;
+    }
+
+    /** The event time, NULL unless {@link #timeText} is in the contract's form. */
+    final TimestampData time() {
+      long millis = Timestamps.parse(timeText());
+      return millis == Timestamps.INVALID ? null : TimestampData.fromEpochMillis(millis);
+    }
+
+    /** A valid record's row: the NULL reason, `fields`, then a place for the event time. */
+    static GenericRowData valid(Object... fields) {
+      GenericRowData row = new GenericRowData(fields.length + 2);
+      for (int i = 0; i < fields.length; i++) {
+        row.setField(i + 1, fields[i]);
+      }
+      return row;
+    }
 
     final void read(byte[] payload) throws IOException, Json.Invalid {
       try (JsonParser p = Json.openObject(payload)) {

@@ -17,12 +17,12 @@ import org.apache.flink.table.data.StringData;
  */
 @FunctionHint(output = @DataTypeHint(
     value = "ROW<reason STRING, site_id STRING, camera_id STRING, track_id BIGINT,"
-          + " gender STRING, event_id STRING>",
+          + " gender STRING, event_id STRING, event_time TIMESTAMP(3)>",
     bridgedTo = RowData.class))
 public final class ParseGenderClassifications extends EventParse {
 
   public ParseGenderClassifications() {
-    super(6);
+    super(7);
   }
 
   @Override
@@ -47,7 +47,7 @@ public final class ParseGenderClassifications extends EventParse {
     }
 
     @Override
-    RowData row() throws Json.Invalid {
+    GenericRowData row() throws Json.Invalid {
       checkIds();
       checkCapturedAt();
       if (!track.present) {
@@ -63,7 +63,7 @@ public final class ParseGenderClassifications extends EventParse {
         throw new Json.Invalid("confidence: missing or not a number in 0..1");
       }
       StringData id = checkedEventId();
-      return GenericRowData.of(null, StringData.fromString(siteId),
+      return valid(StringData.fromString(siteId),
           StringData.fromString(cameraId), track.id, StringData.fromString(gender), id);
     }
   }

@@ -19,12 +19,12 @@ import org.apache.flink.table.data.StringData;
  */
 @FunctionHint(output = @DataTypeHint(
     value = "ROW<reason STRING, site_id STRING, camera_id STRING, line_id STRING,"
-          + " direction STRING, gender STRING, event_id STRING>",
+          + " direction STRING, gender STRING, event_id STRING, event_time TIMESTAMP(3)>",
     bridgedTo = RowData.class))
 public final class ParseLineCrossings extends EventParse {
 
   public ParseLineCrossings() {
-    super(7);
+    super(8);
   }
 
   @Override
@@ -59,7 +59,7 @@ public final class ParseLineCrossings extends EventParse {
     }
 
     @Override
-    RowData row() throws Json.Invalid {
+    GenericRowData row() throws Json.Invalid {
       checkHead();
       checkId("line_id", lineId);
       if (!"in".equals(direction) && !"out".equals(direction)) {
@@ -74,7 +74,7 @@ public final class ParseLineCrossings extends EventParse {
         throw new Json.Invalid("gender: not male/female");
       }
       StringData id = checkTail();
-      return GenericRowData.of(null, StringData.fromString(siteId),
+      return valid(StringData.fromString(siteId),
           StringData.fromString(cameraId), StringData.fromString(lineId),
           StringData.fromString(direction), hasGender ? StringData.fromString(gender) : null, id);
     }

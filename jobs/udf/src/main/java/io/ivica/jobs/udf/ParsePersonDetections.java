@@ -30,12 +30,12 @@ import org.apache.flink.table.data.StringData;
 @FunctionHint(output = @DataTypeHint(
     value = "ROW<reason STRING, site_id STRING, camera_id STRING, frame_id BIGINT,"
           + " people_count INT, track_ids ARRAY<BIGINT>, event_id STRING,"
-          + " zone_people MAP<STRING, INT>>",
+          + " zone_people MAP<STRING, INT>, event_time TIMESTAMP(3)>",
     bridgedTo = RowData.class))
 public final class ParsePersonDetections extends EventParse {
 
   public ParsePersonDetections() {
-    super(8);
+    super(9);
   }
 
   @Override
@@ -64,7 +64,7 @@ public final class ParsePersonDetections extends EventParse {
     }
 
     @Override
-    RowData row() throws Json.Invalid {
+    GenericRowData row() throws Json.Invalid {
       checkIds();
       if (frameId == null || frameId < 0) {
         throw new Json.Invalid("frame_id: missing or not an int >= 0");
@@ -81,7 +81,7 @@ public final class ParsePersonDetections extends EventParse {
       }
       detections.check();
       StringData id = checkedEventId();
-      return GenericRowData.of(null, StringData.fromString(siteId),
+      return valid(StringData.fromString(siteId),
           StringData.fromString(cameraId), frameId, (int) (long) peopleCount,
           new GenericArrayData(detections.trackIds.toArray()), id, detections.zonePeople());
     }

@@ -18,13 +18,13 @@ import org.apache.flink.table.data.StringData;
  */
 @FunctionHint(output = @DataTypeHint(
     value = "ROW<reason STRING, site_id STRING, camera_id STRING, zone_id STRING,"
-          + " dwell_s DOUBLE, event_id STRING>",
+          + " dwell_s DOUBLE, event_id STRING, event_time TIMESTAMP(3)>",
     bridgedTo = RowData.class))
 public final class ParseZoneVisits extends EventParse {
   private static final String TIME_FORM = ": missing or not ISO-8601 UTC with milliseconds and Z";
 
   public ParseZoneVisits() {
-    super(6);
+    super(7);
   }
 
   @Override
@@ -56,7 +56,12 @@ public final class ParseZoneVisits extends EventParse {
     }
 
     @Override
-    RowData row() throws Json.Invalid {
+    String timeText() {
+      return exitedAt; // a visit's event time is its end
+    }
+
+    @Override
+    GenericRowData row() throws Json.Invalid {
       checkHead();
       checkId("zone_id", zoneId);
       long entered = Timestamps.parse(enteredAt);
@@ -81,7 +86,7 @@ public final class ParseZoneVisits extends EventParse {
       }
       checkGeometryVersion();
       StringData id = checkTail();
-      return GenericRowData.of(null, StringData.fromString(siteId),
+      return valid(StringData.fromString(siteId),
           StringData.fromString(cameraId), StringData.fromString(zoneId), dwell, id);
     }
 
