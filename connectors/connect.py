@@ -104,7 +104,19 @@ def apply(connect_url: str, configs: list[dict], timeout_s: float = 60) -> list[
     """Create or update each connector (PUT is idempotent); wait until its tasks run."""
     for conf in configs:
         _call(f"{connect_url}/connectors/{conf['name']}/config", "PUT", conf["config"])
-    names = [c["name"] for c in configs]
+    return _wait_running(connect_url, [c["name"] for c in configs], timeout_s)
+
+
+def restart_failed(connect_url: str, names: list[str], timeout_s: float = 60) -> list[dict]:
+    """Restart the failed connectors and tasks among `names` (a sink that gave up on a long
+    database outage resumes from its last committed offset); wait until their tasks run."""
+    query = "restart?includeTasks=true&onlyFailed=true"
+    for name in names:
+        _call(f"{connect_url}/connectors/{name}/{query}", "POST")
+    return _wait_running(connect_url, names, timeout_s)
+
+
+def _wait_running(connect_url: str, names: list[str], timeout_s: float) -> list[dict]:
     deadline = time.monotonic() + timeout_s
     while True:
         states = status(connect_url, names)

@@ -96,6 +96,8 @@ def _connect(args: argparse.Namespace) -> int:
     configs = connect.render(settings)
     if args.action == "apply":
         states = connect.apply(cfg.connect_url, configs)
+    elif args.action == "restart":
+        states = connect.restart_failed(cfg.connect_url, [c["name"] for c in configs])
     elif args.action == "delete":
         gone = connect.delete(cfg.connect_url, [c["name"] for c in configs])
         print(f"deleted {len(gone)} connector(s)")
@@ -255,7 +257,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     st.set_defaults(func=_stack)
     con = sub.add_parser("connect", help="Kafka Connect JDBC sinks (connectors/sinks/*.json)")
-    con.add_argument("action", choices=["apply", "status", "delete"])
+    con.add_argument(
+        "action",
+        choices=["apply", "status", "restart", "delete"],
+        help="restart: the failed sinks and tasks, which resume where they stopped",
+    )
     con.add_argument("--config", help="stack YAML (default: infra/stack.yaml)")
     con.set_defaults(func=_connect)
     db = sub.add_parser("db", help="PostgreSQL schema: migrations, privacy threshold")

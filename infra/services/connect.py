@@ -1,9 +1,14 @@
-"""Kafka Connect, distributed mode, with the Debezium JDBC sink plugin on its plugin path."""
+"""Kafka Connect, distributed mode, with the Debezium JDBC sink plugin on its plugin path, and
+beside the worker the watcher that restarts failed sinks (connectors/watch.py: Connect leaves a
+task FAILED until someone restarts it, and the JDBC sink fails on a database restart)."""
 
 from __future__ import annotations
 
-from infra.config import LIB_DIR
-from infra.proc import StackError
+import sys
+from pathlib import Path
+
+from infra.config import LIB_DIR, REPO_ROOT
+from infra.proc import StackError, read_pid, spawn, stop_pid
 from infra.services.base import Service, http_json, java_command
 from infra.services.kafka import kafka_classpath, log4j_opts
 from infra.services.postgres import PASSWORD_ENV, Postgres
@@ -69,6 +74,25 @@ class Connect(Service):
             str(self.dir / "connect-distributed.properties"),
             jvm=self._jvm,
         )
+
+    @property
+    def watch_pidfile(self) -> Path:
+        return self.dir / "connect-watch.pid"
+
+    def start(self) -> None:
+        """The worker, then its watcher (a process of its own: it outlives a worker crash)."""
+        super().start()
+        if read_pid(self.watch_pidfile) is None:
+            cmd = [sys.executable, "-m", "connectors.watch", "--connect-url", self.address]
+            log = self.dir / "connect-watch.log"
+            spawn(cmd, log, self.watch_pidfile, {"PYTHONPATH": str(REPO_ROOT)})
+
+    def stop(self) -> None:
+        watcher = read_pid(self.watch_pidfile)
+        if watcher is not None:
+            stop_pid(watcher, self.cfg.timeouts.stop_s)
+        self.watch_pidfile.unlink(missing_ok=True)
+        super().stop()
 
     def healthy(self) -> bool:
         plugins = http_json(f"{self.address}/connector-plugins")

@@ -10,54 +10,20 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 import uuid
 
-import psycopg
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from connectors import connect
 from edge_producer.simulate import simulate
-from infra.config import REPO_ROOT
+from tests.connectors.postgres_rows import PEOPLE_SQL, backfill, rows, wait_for
 from tests.jobs.golden import expected
-from tests.jobs.launch import JobTopics, job_args
+from tests.jobs.launch import JobTopics
 from tests.jobs.reference import replay
 
 pytestmark = pytest.mark.integration
-
-PEOPLE_SQL = """
-SELECT site_id, camera_id,
-       to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_start,
-       to_char(window_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS window_end,
-       avg_people, max_people, min_people, frames, unique_people
-FROM ivica.people_counter WHERE camera_id LIKE %s ORDER BY camera_id, window_start
-"""
-
-
-def _rows(dsn: str, query: str, *params) -> list[dict]:
-    with psycopg.connect(dsn) as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cur:
-        return cur.execute(query, params).fetchall()
-
-
-def _wait_for(dsn: str, query: str, params: tuple, n: int, timeout_s: float = 90) -> list[dict]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        rows = _rows(dsn, query, *params)
-        if len(rows) >= n or time.monotonic() > deadline:
-            return rows
-        time.sleep(1)
-
-
-def _backfill(kafka, topics: JobTopics, tmp_path, run: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "jobs.people_counter", "--backfill",
-         *job_args(kafka, topics, tmp_path / run)],
-        capture_output=True, text=True, timeout=300, check=False, cwd=REPO_ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def test_results_land_in_postgres_once(kafka, stack, database, tmp_path):
@@ -88,33 +54,33 @@ def test_results_land_in_postgres_once(kafka, stack, database, tmp_path):
     try:
         assert all(t["state"] == "RUNNING" for s in states for t in s["tasks"]), states
         kafka.produce(topics.input, stream.lines)
-        _backfill(kafka, topics, tmp_path, "first")
+        backfill(kafka, topics, tmp_path / "first")
 
         exp = expected("people_counter", stream, closed_only=False)
-        rows = _wait_for(database.dsn, PEOPLE_SQL, (prefix + "%",), len(exp))
-        got = {(r["camera_id"], r["window_start"]): r for r in rows}
+        landed = wait_for(database.dsn, PEOPLE_SQL, (prefix + "%",), len(exp))
+        got = {(r["camera_id"], r["window_start"]): r for r in landed}
         assert set(got) == set(exp)
         for key, want in exp.items():
             for name, value in want.items():
                 assert got[key][name] == pytest.approx(value, abs=1e-9), (key, name)
 
         # Replay the same input: the same keys are upserted, nothing is added or changed.
-        _backfill(kafka, topics, tmp_path, "replay")
+        backfill(kafka, topics, tmp_path / "replay")
         replayed = kafka.read(topics.output, expect=2 * len(exp), timeout_s=60)
         assert len(replayed) == 2 * len(exp)
         time.sleep(8)  # let the sink consume the replay
-        assert _rows(database.dsn, PEOPLE_SQL, prefix + "%") == rows
+        assert rows(database.dsn, PEOPLE_SQL, prefix + "%") == landed
 
         # Side outputs landed in their tables.
         _, late, _ = replay(stream, 5.0)
-        dlq = _wait_for(
+        dlq = wait_for(
             database.dsn,
             "SELECT * FROM ivica.dead_letters WHERE __connect_topic = %s",
             (topics.dlq,),
             2 * len(stream.malformed),
         )
         assert sorted(r["payload"] for r in dlq) == sorted(2 * [b for _, b in stream.malformed])
-        late_rows = _wait_for(
+        late_rows = wait_for(
             database.dsn,
             "SELECT * FROM ivica.late_events WHERE __connect_topic = %s",
             (topics.late,),
@@ -167,8 +133,8 @@ def test_results_land_in_postgres_once(kafka, stack, database, tmp_path):
         producer.close()
         query = "SELECT camera_id FROM ivica.people_counter WHERE camera_id IN (%s, %s)"
         cams = (prefix + "aborted", prefix + "committed")
-        assert len(_wait_for(database.dsn, query, cams, 1)) == 1
+        assert len(wait_for(database.dsn, query, cams, 1)) == 1
         time.sleep(5)  # the aborted record comes first in the topic: it had its chance
-        assert [r["camera_id"] for r in _rows(database.dsn, query, *cams)] == [cams[1]]
+        assert [r["camera_id"] for r in rows(database.dsn, query, *cams)] == [cams[1]]
     finally:
         connect.delete(stack.connect_url, [c["name"] for c in configs])

@@ -15,7 +15,7 @@ import pytest
 
 from connectors import connect
 from edge_producer.simulate import Stream
-from tests.connectors.test_end_to_end import _wait_for
+from tests.connectors.postgres_rows import wait_for
 from tests.jobs.geometry import crossings, visits, with_zones
 from tests.jobs.golden import DELAY_S, golden_streams
 from tests.jobs.launch import JobTopics, job_args
@@ -86,7 +86,7 @@ def test_geometry_results_land_in_postgres(kafka, stack, database, tmp_path):
             on_time, _, _ = replay(stream, DELAY_S, time_key=time_key)
             exp = windows(on_time)
             assert len(exp) >= 10, name
-            rows = _wait_for(database.dsn, _select(name, by, columns), (prefix + "%",), len(exp))
+            rows = wait_for(database.dsn, _select(name, by, columns), (prefix + "%",), len(exp))
             for row in rows:
                 row["camera_id"] = row["camera_id"].removeprefix(prefix)
             assert_rows_match(rows, exp, ("camera_id", by))
